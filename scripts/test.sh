@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up everything (see bootstrap.sh), then runs the linters, the type checker and the tests.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=bootstrap.sh
+source scripts/bootstrap.sh dev
+ruff check .
+ruff format --check .
+mypy
+pytest "$@"

@@ -1,0 +1,3 @@
+from sweagent.cli import main
+
+main()

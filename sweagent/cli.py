@@ -1,0 +1,151 @@
+"""The `sweagent` command line: parses, builds config, calls into the package; no logic of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from sweagent.errors import SweAgentError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="sweagent",
+    help="Agentic SWE solver: parallel and serial test-time scaling, verified by execution.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sandbox_app = typer.Typer(help="Run commands in a sandbox.", no_args_is_help=True)
+images_app = typer.Typer(help="Build and list sandbox images.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(images_app, name="images")
+
+err_console = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _not_built(command: str, issue: int) -> NoReturn:
+    _fail(f"`sweagent {command}` is not built yet in this version (tracked in issue {issue})")
+
+
+Overrides = Annotated[list[str] | None, typer.Option("-o", "--override", help="key.path=value")]
+ConfigFiles = Annotated[list[Path] | None, typer.Option("--config", help="YAML config file(s)")]
+
+
+@app.command()
+def run(
+    dataset: Annotated[str, typer.Option(help="Dataset file or name (swe-mini)")],
+    instances: Annotated[str | None, typer.Option(help="Comma-separated instance ids")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+    model: Annotated[str | None, typer.Option(help="Primary model name")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint")] = None,
+    samples: Annotated[int | None, typer.Option(help="Parallel trajectories per instance")] = None,
+    iterations: Annotated[int | None, typer.Option(help="Turns per trajectory")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Run directory")] = None,
+    stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None,
+) -> None:
+    """Solve every selected instance of a dataset."""
+    _not_built("run", 8)
+
+
+@app.command()
+def solve(
+    repo: Annotated[Path, typer.Option(help="Local git repository")],
+    issue: Annotated[str | None, typer.Option(help="Issue text")] = None,
+    issue_file: Annotated[Path | None, typer.Option(help="File holding the issue text")] = None,
+    test_cmd: Annotated[str | None, typer.Option(help="How the repository runs its tests")] = None,
+    apply: Annotated[bool, typer.Option(help="Apply the chosen patch to the working tree")] = False,
+    branch: Annotated[str | None, typer.Option(help="Commit the patch on a new branch")] = None,
+) -> None:
+    """Resolve an issue in your own repository."""
+    _not_built("solve", 8)
+
+
+@app.command()
+def select(
+    run_dir: Path,
+    selector: Annotated[str, typer.Option(help="Selector name, dotted path, or chain a>b")],
+) -> None:
+    """Re-select over the stored candidates of a run."""
+    _not_built("select", 7)
+
+
+@app.command()
+def compare(
+    run_dir: Path,
+    selectors: Annotated[str, typer.Option(help="Comma-separated selector names")],
+) -> None:
+    """Best-of-k table and plot per selector."""
+    _not_built("compare", 7)
+
+
+@app.command("import")
+def import_(
+    predictions: Annotated[list[Path], typer.Option(help="SWE-bench predictions files")],
+    dataset: Annotated[str, typer.Option(help="Dataset the predictions answer")],
+    run_dir: Annotated[Path, typer.Option(help="Run directory to create or extend")],
+) -> None:
+    """Import candidates from other systems' prediction files."""
+    _not_built("import", 7)
+
+
+@app.command()
+def evaluate(
+    run_dir: Annotated[Path | None, typer.Argument()] = None,
+    predictions: Annotated[Path | None, typer.Option(help="SWE-bench predictions file")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset file or name")] = None,
+) -> None:
+    """Grade candidates with FAIL_TO_PASS / PASS_TO_PASS."""
+    _not_built("evaluate", 3)
+
+
+@app.command()
+def report(run_dir: Path, html: Annotated[bool, typer.Option(help="Also write report.html")] = False) -> None:
+    """Write report.md, plots and optionally report.html for a run."""
+    _not_built("report", 8)
+
+
+@app.command()
+def serve(
+    backend: Annotated[str, typer.Argument(help="vllm or llamacpp")],
+    model: Annotated[str | None, typer.Option(help="Model to serve")] = None,
+) -> None:
+    """Start an OpenAI-compatible model server."""
+    _not_built("serve", 4)
+
+
+@images_app.command("build")
+def images_build(dataset: Annotated[str, typer.Option(help="Dataset file or name")]) -> None:
+    """Build the environment and instance images of a dataset."""
+    _not_built("images build", 3)
+
+
+@app.command()
+def validate(dataset: Annotated[str, typer.Option(help="Dataset file or name")]) -> None:
+    """Gold patches must resolve and empty patches must not."""
+    _not_built("validate", 3)
+
+
+@app.command()
+def doctor(json_: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False) -> None:
+    """Check Docker, images and model endpoints; say what to fix."""
+    _not_built("doctor", 4)
+
+
+def main() -> None:
+    """Console-script entry point: known errors become one line and exit code 2."""
+    try:
+        app()
+    except SweAgentError as err:
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise SystemExit(2) from None

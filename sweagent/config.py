@@ -1,0 +1,193 @@
+"""RunConfig: defaults <- YAML files <- `-o key.path=value` overrides, validated by pydantic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sweagent.errors import ConfigError
+
+__all__ = [
+    "BudgetConfig",
+    "ContextConfig",
+    "GenerationConfig",
+    "ModelConfig",
+    "ModelsConfig",
+    "RunConfig",
+    "SandboxSettings",
+    "SelectionConfig",
+    "apply_override",
+    "load_config",
+]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(Section):
+    name: str = "scripted:builtin"
+    """Model name sent to the endpoint, or `scripted:POLICY.py` / `replay:RUN_DIR` for the test models."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for `vllm serve`."""
+    extra_base_urls: list[str] = Field(default_factory=list)
+    """More endpoints serving the same model; requests are balanced by outstanding load."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Name of the environment variable holding the API key (vLLM accepts any key)."""
+    max_concurrency: int = Field(default=64, ge=1)
+    """Requests in flight per endpoint."""
+    max_tokens: int = Field(default=4096, ge=1)
+    """Completion tokens per call."""
+    timeout: float = Field(default=600.0, gt=0)
+    """Seconds one request may take before it is retried."""
+    retry_seconds: float = Field(default=900.0, ge=0)
+    """Total seconds of retrying (429, 5xx, timeouts, refused connections) before giving up."""
+
+
+class ModelsConfig(Section):
+    primary: ModelConfig = Field(default_factory=ModelConfig)
+    """Writes tests, edits, rankings and selections."""
+    relevance: ModelConfig = Field(default_factory=ModelConfig)
+    """Small model that judges each file's relevance in the context stage."""
+    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """Model name -> (USD per million prompt tokens, per million completion tokens); unpriced costs 0."""
+
+
+class ContextConfig(Section):
+    provider: Literal["relevance", "bm25"] = "relevance"
+    """How files are chosen: the relevance scan with ranking, or lexical retrieval."""
+    budget_tokens: int = Field(default=120_000, ge=0)
+    """Tokens of file content the context may hold."""
+    skip_dirs: list[str] = Field(default_factory=lambda: ["tests", "test", "testing", "docs", "examples"])
+    """Directory names skipped at any depth when listing files."""
+    prefilter_files: int | None = None
+    """Cap the relevance scan to the top-N files by BM25 on very large repositories."""
+
+
+class GenerationConfig(Section):
+    samples: int = Field(default=10, ge=1)
+    """Parallel trajectories per instance (parallel scaling)."""
+    iterations: int = Field(default=8, ge=1)
+    """Turns each trajectory may take (serial scaling)."""
+    temperature: float = Field(default=0.5, ge=0)
+    """Sampling temperature of the primary model."""
+
+
+class SelectionConfig(Section):
+    selector: str = "vote>state-machine"
+    """A registered name, a dotted path `pkg.mod:Cls`, or a chain `a>b`."""
+    top_k: int = Field(default=3, ge=1)
+    """Candidates a chain's first selector passes on."""
+    iterations: int = Field(default=8, ge=1)
+    """Turns of the selection trajectory."""
+
+
+class SandboxSettings(Section):
+    backend: Literal["docker", "bwrap"] = "docker"
+    """Docker (default) or bubblewrap for machines without a Docker engine."""
+    memory: str = "4g"
+    """Memory limit per sandbox."""
+    pids: int = Field(default=1024, ge=16)
+    """Process limit per sandbox."""
+    network: bool = False
+    """Give executions network access."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Variables set inside the sandbox."""
+    pass_env: list[str] = Field(default_factory=list)
+    """Host variables copied into the sandbox by name; nothing else of the host environment enters."""
+    timeout: float = Field(default=300.0, gt=0)
+    """Default wall-clock seconds per execution."""
+    pool_size: int = Field(default=4, ge=1)
+    """Sandboxes kept warm per image."""
+
+
+class BudgetConfig(Section):
+    instance_tokens: int | None = None
+    """Hard cap on tokens (prompt + completion) per instance."""
+    instance_cost: float | None = None
+    """Hard cap on USD per instance."""
+    run_tokens: int | None = None
+    """Hard cap on tokens for the whole run."""
+    run_cost: float | None = None
+    """Hard cap on USD for the whole run."""
+
+
+class RunConfig(Section):
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    context: ContextConfig = Field(default_factory=ContextConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    concurrency: int = Field(default=4, ge=1)
+    """Instances processed at once."""
+    seed: int = 0
+    """Seed for every random choice (random selector, best-of-k subsets)."""
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
+    """Apply one `key.path=value` override; the value is parsed as YAML (`3`, `true`, `[a, b]`)."""
+    key, sep, raw = override.partition("=")
+    if not sep or not key.strip():
+        msg = f"override {override!r} must look like key.path=value"
+        raise ConfigError(msg)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as err:
+        msg = f"override {override!r}: value is not valid YAML ({err})"
+        raise ConfigError(msg) from err
+    nested: Any = value
+    for part in reversed(key.strip().split(".")):
+        nested = {part: nested}
+    return _merge(data, nested)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        msg = f"config file {path}: {err.strerror or err}"
+        raise ConfigError(msg) from err
+    except yaml.YAMLError as err:
+        msg = f"config file {path} is not valid YAML: {err}"
+        raise ConfigError(msg) from err
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        msg = f"config file {path} must hold a mapping at the top level, not {type(loaded).__name__}"
+        raise ConfigError(msg)
+    return loaded
+
+
+def load_config(files: Iterable[Path] = (), overrides: Iterable[str] = ()) -> RunConfig:
+    """Defaults, then each YAML file in order, then each override; errors name the key."""
+    data: dict[str, Any] = {}
+    for path in files:
+        data = _merge(data, _read_yaml(path))
+    for override in overrides:
+        data = apply_override(data, override)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()
+        )
+        msg = f"invalid config: {problems}"
+        raise ConfigError(msg) from err

@@ -1,0 +1,198 @@
+"""Frozen records that cross stage boundaries; every stage reads and writes only these."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sandbox.result import ExecResult
+
+__all__ = [
+    "Candidate",
+    "Context",
+    "ContextFile",
+    "EvalResult",
+    "EvalStatus",
+    "ExecResult",
+    "Instance",
+    "Selection",
+    "TestCount",
+    "TestMatrix",
+    "TestScript",
+    "Trajectory",
+    "Turn",
+    "Usage",
+    "content_id",
+]
+
+
+def content_id(text: str, length: int = 12) -> str:
+    """A short, stable id for a piece of content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _test_list(value: Any) -> Any:
+    # SWE-bench ships these as JSON-encoded strings; HF loads may give lists.
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else []
+    return value
+
+
+class Instance(Record):
+    """One repository issue to solve, SWE-bench shaped."""
+
+    instance_id: str
+    repo: str
+    """`owner/name`, or a local path for `sweagent solve`."""
+    base_commit: str
+    problem_statement: str
+    version: str | None = None
+    environment_setup_commit: str | None = None
+    patch: str | None = None
+    """The gold patch, when known."""
+    test_patch: str | None = None
+    FAIL_TO_PASS: tuple[str, ...] = ()
+    PASS_TO_PASS: tuple[str, ...] = ()
+    hints_text: str = ""
+    created_at: str | None = None
+    image: str | None = None
+    """A ready sandbox image for this instance, when one is given instead of built."""
+    source: dict[str, str] = Field(default_factory=dict)
+    """Where the code comes from when not a git remote, for example `{"sdist": "flask==2.2.5"}`."""
+
+    _split_tests = field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")(_test_list)
+
+
+class ContextFile(Record):
+    path: str
+    tokens: int
+    summary: str = ""
+
+
+class Context(Record):
+    """The files chosen for the prompt, most relevant first."""
+
+    provider: str
+    files: tuple[ContextFile, ...]
+    budget: int
+    recall: float | None = None
+    note: str = ""
+    """Why the context is empty or short, when it is."""
+
+
+class Usage(Record):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+    cost: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            calls=self.calls + other.calls,
+            seconds=self.seconds + other.seconds,
+            cost=self.cost + other.cost,
+        )
+
+
+class Turn(Record):
+    """One model reply, the action parsed from it and what running that action showed."""
+
+    messages: tuple[dict[str, str], ...] = ()
+    """The messages added in this turn (the model's reply and the observation sent back)."""
+    action: str
+    """`edit`, `test`, `done`, `choose`, or `format_error`."""
+    observation: str = ""
+    usage: Usage = Usage()
+
+
+TrajectoryStatus = Literal["running", "done", "attempts_exhausted", "context_exhausted", "budget", "error"]
+
+
+class Trajectory(Record):
+    kind: Literal["testing", "editing", "selection"]
+    instance_id: str
+    sample: int
+    turns: tuple[Turn, ...] = ()
+    status: TrajectoryStatus = "running"
+    error: str | None = None
+    format_errors: int = 0
+    usage: Usage = Usage()
+
+
+class TestScript(Record):
+    """A standalone reproduction program: exit 2 = issue present, 0 = fixed, other = broken test."""
+
+    __test__ = False  # not a pytest class
+
+    id: str
+    content: str
+    source: str
+    """Which trajectory wrote it (`testing-3`) or where it came from."""
+
+
+class Candidate(Record):
+    id: str
+    """Hash of the normalized diff, so equal patches share an id."""
+    patch: str
+    source: str
+    """Which trajectory produced it (`editing-2`) or which predictions file (`import:agentless`)."""
+
+
+TestOutcome = Literal["pass", "fail", "broken", "timeout", "infra"]
+
+
+class TestMatrix(Record):
+    """Each generated test against each candidate and the original code (key `original`)."""
+
+    __test__ = False
+
+    tests: tuple[str, ...]
+    candidates: tuple[str, ...]
+    outcomes: dict[str, dict[str, TestOutcome]]
+    """outcomes[candidate_id][test_id]; `original` is the unpatched code."""
+
+
+class Selection(Record):
+    selector: str
+    candidate_id: str | None
+    status: Literal["selected", "failed"]
+    scores: dict[str, float] = Field(default_factory=dict)
+    rationale: str = ""
+    trajectory: Trajectory | None = None
+
+
+EvalStatus = Literal[
+    "resolved", "unresolved", "patch_failed", "env_failed", "timeout", "unsupported", "error"
+]
+
+
+class TestCount(Record):
+    __test__ = False
+
+    passed: int = 0
+    total: int = 0
+
+
+class EvalResult(Record):
+    instance_id: str
+    candidate_id: str | None
+    status: EvalStatus
+    fail_to_pass: TestCount = TestCount()
+    pass_to_pass: TestCount = TestCount()
+    tests: dict[str, str] = Field(default_factory=dict)
+    """Per-test status parsed from the log."""
+    exit_code: int | None = None
+    detail: str = ""
+    """Why, when the status is not resolved or unresolved."""
