@@ -65,8 +65,8 @@ class OutputBuffer:
         half = self.limit // 2
         tail = bytes(self._tail[-half:]) if half else b""
         cut = self.total - len(self._head) - len(tail)
-        head = bytes(self._head).decode("utf-8", errors="replace")
         if cut <= 0:
-            return head + bytes(self._tail).decode("utf-8", errors="replace")
+            return bytes(self._head + self._tail).decode("utf-8", errors="replace")
+        head = bytes(self._head).decode("utf-8", errors="replace")
         note = f"\n[... {cut} bytes cut from the middle of {self.total} bytes of output ...]\n"
         return head + note + tail.decode("utf-8", errors="replace")

@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from sandbox.errors import SandboxError
 from sweagent.errors import SweAgentError
 
 __all__ = ["app", "main"]
@@ -24,7 +25,7 @@ images_app = typer.Typer(help="Build and list sandbox images.", no_args_is_help=
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(images_app, name="images")
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -136,6 +137,58 @@ def validate(dataset: Annotated[str, typer.Option(help="Dataset file or name")])
     _not_built("validate", 3)
 
 
+@sandbox_app.command("exec")
+def sandbox_exec(
+    command: Annotated[list[str], typer.Argument(help="The command (after --); one word is run by bash -c")],
+    image: Annotated[str | None, typer.Option(help="Image (default: the bookworm base image)")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Wall-clock seconds (default: sandbox.timeout)")
+    ] = None,
+    network: Annotated[bool, typer.Option("--network", help="Allow network access")] = False,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Run one command in a fresh sandbox and print its ExecResult as JSON."""
+    from sweagent.config import load_config
+    from sweagent.sandboxes import docker_config, run_once
+
+    settings = load_config(config or [], override or []).sandbox
+    result = run_once(docker_config(settings, image, network=network), command, timeout)
+    typer.echo(result.model_dump_json(indent=2))
+    if result.infra_error:
+        raise typer.Exit(1)
+
+
+@app.command()
+def shell(
+    image: Annotated[str | None, typer.Option(help="Image (default: the bookworm base image)")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset of the instance")] = None,
+    instance: Annotated[str | None, typer.Option(help="Instance whose environment to enter")] = None,
+    network: Annotated[bool, typer.Option("--network", help="Allow network access")] = False,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Open an interactive shell in a fresh sandbox; it is removed when the shell exits."""
+    from sweagent.config import load_config
+    from sweagent.sandboxes import docker_config, open_shell
+
+    if dataset or instance:
+        _not_built("shell --dataset/--instance", 3)
+    settings = load_config(config or [], override or []).sandbox
+    raise typer.Exit(open_shell(docker_config(settings, image, network=network)))
+
+
+@app.command("cleanup")
+def cleanup_(
+    images: Annotated[bool, typer.Option("--images", help="Also remove labelled images")] = False,
+) -> None:
+    """Remove the containers (and with --images, the images) this tool labelled."""
+    from sweagent.sandboxes import remove_leftovers
+
+    report = remove_leftovers(images=images)
+    err_console.print(f"removed {len(report.containers)} container(s), {len(report.images)} image(s)")
+
+
 @app.command()
 def doctor(json_: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False) -> None:
     """Check Docker, images and model endpoints; say what to fix."""
@@ -146,6 +199,6 @@ def main() -> None:
     """Console-script entry point: known errors become one line and exit code 2."""
     try:
         app()
-    except SweAgentError as err:
+    except (SweAgentError, SandboxError) as err:
         err_console.print(f"[red]error:[/red] {err}", highlight=False)
         raise SystemExit(2) from None

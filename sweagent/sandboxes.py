@@ -1,0 +1,59 @@
+"""Sandboxes as the CLI and the pipeline see them: built from the run config's `sandbox` section."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from sandbox.docker import DockerSandbox, DockerSandboxConfig
+from sandbox.engine import CleanupReport, cleanup, connect
+from sandbox.images import base_tag
+from sandbox.result import ExecResult
+from sweagent.config import SandboxSettings
+from sweagent.errors import ConfigError
+
+__all__ = ["docker_config", "open_shell", "remove_leftovers", "run_once"]
+
+
+def docker_config(
+    settings: SandboxSettings, image: str | None = None, *, network: bool = False
+) -> DockerSandboxConfig:
+    """The Docker sandbox config for `image` (default: the bookworm base) under the run's settings."""
+    return DockerSandboxConfig(
+        image=image or base_tag(),
+        memory=settings.memory,
+        pids=settings.pids,
+        network=network or settings.network,
+        env=dict(settings.env),
+        pass_env=tuple(settings.pass_env),
+        timeout=settings.timeout,
+    )
+
+
+def run_once(config: DockerSandboxConfig, command: list[str], timeout: float | None) -> ExecResult:
+    """Run one command in a fresh sandbox, then remove it."""
+    argv: str | list[str] = command[0] if len(command) == 1 else command
+    with DockerSandbox(config) as sandbox:
+        return sandbox.exec(argv, timeout)
+
+
+def open_shell(config: DockerSandboxConfig) -> int:
+    """An interactive bash in a fresh sandbox (through the docker CLI, which owns the terminal)."""
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        msg = "`sweagent shell` needs the docker command-line client on PATH"
+        raise ConfigError(msg)
+    with DockerSandbox(config) as sandbox:
+        container = sandbox.container_id
+        return subprocess.call(
+            [docker_cli, "exec", "-it", "-u", "1000", "-w", config.workdir, container, "bash"]
+        )
+
+
+def remove_leftovers(*, images: bool = False) -> CleanupReport:
+    """Remove every container (and with `images`, every image) this tool labelled."""
+    client = connect()
+    try:
+        return cleanup(client, images=images)
+    finally:
+        client.close()

@@ -1,0 +1,57 @@
+"""Shared fixtures: a Docker engine (tests marked `docker` skip, saying why, only when none answers)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator
+
+import pytest
+from docker import DockerClient
+
+from sandbox.engine import LABEL, connect, labels
+from sandbox.errors import EngineUnavailable
+from sandbox.images import base_tag, ensure_base
+
+REPO_IMAGE = "sweagent-test-repo:latest"
+REPO_DOCKERFILE = f"""
+FROM {base_tag()}
+USER sandbox
+RUN git init -q . && mkdir -p pkg && printf 'def add(a, b):\\n    return a + b\\n' > pkg/calc.py \\
+ && printf 'hello\\n' > README.md && printf '__pycache__/\\n' > .gitignore \\
+ && git add -A && git commit -q -m base
+USER root
+"""
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[DockerClient]:
+    try:
+        client = connect()
+    except EngineUnavailable as err:
+        pytest.skip(f"no Docker engine: {err}")
+    yield client
+    leftovers = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
+    client.close()
+    assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_client: DockerClient) -> str:
+    return ensure_base(docker_client, progress=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def repo_image(docker_client: DockerClient, base_image: str) -> str:
+    """The base image with a tiny committed git repository at /testbed."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = REPO_DOCKERFILE.encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    docker_client.images.build(
+        fileobj=buffer, custom_context=True, tag=REPO_IMAGE, labels=labels("test"), rm=True, forcerm=True
+    )
+    return REPO_IMAGE
