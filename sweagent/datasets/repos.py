@@ -18,6 +18,7 @@ branches and tags stay behind, so nothing from the fix leaks into the code the a
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Literal
@@ -142,6 +143,15 @@ def copy_history(source: Path, commit: str, dest: Path) -> None:
         msg = f"checkout destination {dest} exists and is not empty"
         raise DatasetError(msg)
     dest.mkdir(parents=True, exist_ok=True)
+    try:
+        _fetch_history(source, commit, dest)
+    except BaseException:
+        # A half-made checkout must not pass for a good one on the next attempt.
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _fetch_history(source: Path, commit: str, dest: Path) -> None:
     git("init", "-q", str(dest))
     source_url = str(source.resolve())
     git(

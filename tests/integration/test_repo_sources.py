@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sweagent.datasets import RepoSources, checkout_instance
+from sweagent.datasets.repos import copy_history
 from sweagent.errors import DatasetError
 from sweagent.records import Instance
 
@@ -139,3 +140,10 @@ def test_unreachable_remote_fails_fast_with_its_reason(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"clone from http://127\.0\.0\.1:9/acme/widget failed: "):
         checkout_instance(_instance("a" * 40), tmp_path / "checkout", sources)
     assert not (tmp_path / "clones" / "acme" / "widget.git").exists()
+
+
+def test_failed_copy_leaves_no_half_made_checkout(tmp_path: Path, upstream: dict[str, str]) -> None:
+    dest = tmp_path / "checkout"
+    with pytest.raises(DatasetError, match="git fetch"):
+        copy_history(tmp_path / "repos" / "acme" / "widget", "e" * 40, dest)
+    assert not dest.exists()
