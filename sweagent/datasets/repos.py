@@ -76,6 +76,8 @@ class Checkout(BaseModel):
     """True when the code is a release standing in for `base_commit` (an sdist pin)."""
     detail: str = ""
     """The source in words: the local path, the clone URL or the pinned release."""
+    skipped: tuple[str, ...] = ()
+    """Why the sources tried before this one were not used."""
 
 
 def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | None = None) -> Checkout:
@@ -109,7 +111,12 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
         else:
             _copy(instance, cached, base, dest)
             return Checkout(
-                instance_id=instance.instance_id, path=dest, origin="clone", commit=base, detail=url
+                instance_id=instance.instance_id,
+                path=dest,
+                origin="clone",
+                commit=base,
+                detail=url,
+                skipped=tuple(tried),
             )
     try:
         pin = SdistPin.from_source(instance.source)
@@ -131,6 +138,7 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
             commit=commit,
             rebased=True,
             detail=f"sdist {pin.requirement} (re-based from {base})",
+            skipped=tuple(tried),
         )
     tried.append("no sdist pin in its source field")
     msg = f"instance {instance.instance_id}: commit {base} not found ({'; '.join(tried)})"

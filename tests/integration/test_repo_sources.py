@@ -118,10 +118,14 @@ def test_non_empty_destination_is_refused(tmp_path: Path, upstream: dict[str, st
 def test_clone_cache_is_filled_once_and_reused(tmp_path: Path, upstream: dict[str, str]) -> None:
     # A file:// URL stands in for GitHub: the same clone and fetch code runs against a real remote.
     sources = RepoSources(
-        clone_cache=tmp_path / "clones", github_url=(tmp_path / "repos").as_uri(), sdist_cache=tmp_path / "s"
+        repos_dir=tmp_path / "empty",
+        clone_cache=tmp_path / "clones",
+        github_url=(tmp_path / "repos").as_uri(),
+        sdist_cache=tmp_path / "s",
     )
     first = checkout_instance(_instance(upstream["c2"]), tmp_path / "one", sources)
     assert first.origin == "clone"
+    assert first.skipped == (f"no repository acme/widget under {tmp_path / 'empty'}",)
     assert (tmp_path / "clones" / "acme" / "widget.git" / "HEAD").is_file()
     assert not _exists(tmp_path / "one", upstream["c3"])
     second = checkout_instance(_instance(upstream["c3"]), tmp_path / "two", sources)

@@ -39,10 +39,11 @@ def test_unknown_release_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_swe_mini_instance_checks_out_rebased_and_accepts_its_patches(tmp_path: Path) -> None:
     instance = load_dataset("swe-mini", instances=["pallets__flask-4992"]).instances[0]
-    sources = RepoSources(clone_cache=None, sdist_cache=tmp_path / "sdists")
+    sources = RepoSources(repos_dir=tmp_path / "repos", clone_cache=None, sdist_cache=tmp_path / "sdists")
     checkout = checkout_instance(instance, tmp_path / "checkout", sources)
     assert checkout.origin == "sdist"
     assert checkout.rebased
+    assert checkout.skipped == (f"no repository pallets/flask under {tmp_path / 'repos'}",)
     assert checkout.commit != instance.base_commit
     assert _git(checkout.path, "rev-parse", "HEAD") == checkout.commit
     assert _git(checkout.path, "tag") == instance.source["version"]
