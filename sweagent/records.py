@@ -65,7 +65,8 @@ class Instance(Record):
     image: str | None = None
     """A ready sandbox image for this instance, when one is given instead of built."""
     source: dict[str, str] = Field(default_factory=dict)
-    """Where the code comes from when not a git remote, for example `{"sdist": "flask==2.2.5"}`."""
+    """Where the code comes from when not a git remote, for example a PyPI release:
+    `{"type": "sdist", "package": "flask", "version": "2.2.5"}` (see `sweagent.datasets.sdist`)."""
 
     _split_tests = field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")(_test_list)
 

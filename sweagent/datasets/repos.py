@@ -1,0 +1,233 @@
+"""An instance's repository at its base commit, from local clones, a GitHub clone cache or an sdist.
+
+Sources are tried in order:
+
+1. `repos_dir/<owner>/<name>` (or `<name>.git`): a bare or normal repository holding `base_commit`;
+2. a cache of bare clones made from `https://github.com/<owner>/<name>`, when the network allows
+   (reachability is probed with a short timeout first, so an offline machine moves on at once);
+3. the instance's `source` pin: a PyPI source distribution committed into a one-commit repository
+   (`sweagent.datasets.sdist`). `base_commit` does not exist there, so the checkout is *re-based*:
+   `Checkout.rebased` is true, `Checkout.commit` is the release's commit (tagged with its version),
+   and the destination's HEAD is that commit. Tests named in PASS_TO_PASS may be absent from it.
+
+The destination never sees more than it needs: it is a fresh repository into which only
+`base_commit` (with its history) and the tags that are its ancestors are fetched. Later commits,
+branches and tags stay behind, so nothing from the fix leaks into the code the agent sees.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from sweagent.datasets.git import GitFailed, git, is_git_repo
+from sweagent.datasets.sdist import DEFAULT_SDIST_CACHE, SdistPin, sdist_repo
+from sweagent.errors import DatasetError
+from sweagent.records import Instance
+
+__all__ = ["DEFAULT_CLONE_CACHE", "Checkout", "RepoSources", "checkout_instance", "copy_history"]
+
+DEFAULT_CLONE_CACHE = Path("~/.cache/sweagent/clones")
+
+_OWNER_NAME = re.compile(r"[\w.-]+/[\w.-]+")
+# Lets a local upload-pack serve a commit named by its id, whatever refs point at it.
+_UPLOAD_PACK = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
+_TAG_BATCH = 200
+
+
+class RepoSources(BaseModel):
+    """Where repositories come from, in the order they are tried."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repos_dir: Path | None = None
+    """A folder holding `<owner>/<name>` (or `<owner>/<name>.git`) repositories; tried first."""
+    clone_cache: Path | None = DEFAULT_CLONE_CACHE
+    """Where bare clones from `github_url` are kept; None never clones."""
+    github_url: str = "https://github.com"
+    """Base URL that `<owner>/<name>` is cloned from."""
+    probe_timeout: float = 10.0
+    """Seconds the remote may take to answer `git ls-remote` before cloning is given up."""
+    clone_timeout: float = 1800.0
+    """Seconds a full clone or fetch into the cache may take."""
+    sdist_cache: Path = DEFAULT_SDIST_CACHE
+    """Where source distributions and the repositories made from them are kept."""
+    sdist_timeout: float = 600.0
+    """Seconds `pip download` of one source distribution may take."""
+
+
+class Checkout(BaseModel):
+    """A repository prepared for one instance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instance_id: str
+    path: Path
+    origin: Literal["repos_dir", "clone", "sdist"]
+    """Which source provided the code."""
+    commit: str
+    """The commit checked out: `base_commit`, or the release's commit when re-based."""
+    rebased: bool = False
+    """True when the code is a release standing in for `base_commit` (an sdist pin)."""
+    detail: str = ""
+    """The source in words: the local path, the clone URL or the pinned release."""
+    skipped: tuple[str, ...] = ()
+    """Why the sources tried before this one were not used."""
+
+
+def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | None = None) -> Checkout:
+    """Create `dest` as a repository at the instance's base commit; DatasetError naming it when impossible."""
+    sources = sources or RepoSources()
+    base = instance.base_commit
+    tried: list[str] = []
+    if sources.repos_dir is not None:
+        local = _local_repo(sources.repos_dir.expanduser(), instance.repo)
+        if local is None:
+            tried.append(f"no repository {instance.repo} under {sources.repos_dir}")
+        elif _has_commit(local, base):
+            _copy(instance, local, base, dest)
+            return Checkout(
+                instance_id=instance.instance_id,
+                path=dest,
+                origin="repos_dir",
+                commit=base,
+                detail=str(local),
+            )
+        else:
+            tried.append(f"{local} does not contain it")
+    if sources.clone_cache is not None and _OWNER_NAME.fullmatch(instance.repo):
+        url = f"{sources.github_url.rstrip('/')}/{instance.repo}"
+        try:
+            cached = _cached_clone(
+                url, sources.clone_cache.expanduser() / f"{instance.repo}.git", base, sources
+            )
+        except GitFailed as err:
+            tried.append(f"clone from {url} failed: {err.detail}")
+        else:
+            _copy(instance, cached, base, dest)
+            return Checkout(
+                instance_id=instance.instance_id,
+                path=dest,
+                origin="clone",
+                commit=base,
+                detail=url,
+                skipped=tuple(tried),
+            )
+    try:
+        pin = SdistPin.from_source(instance.source)
+    except DatasetError as err:
+        msg = f"instance {instance.instance_id}: {err}"
+        raise DatasetError(msg) from None
+    if pin is not None:
+        try:
+            release = sdist_repo(pin, sources.sdist_cache, sources.sdist_timeout)
+            commit = git("rev-parse", "HEAD", cwd=release).strip()
+        except DatasetError as err:
+            msg = f"instance {instance.instance_id}: {err}"
+            raise DatasetError(msg) from None
+        _copy(instance, release, commit, dest)
+        return Checkout(
+            instance_id=instance.instance_id,
+            path=dest,
+            origin="sdist",
+            commit=commit,
+            rebased=True,
+            detail=f"sdist {pin.requirement} (re-based from {base})",
+            skipped=tuple(tried),
+        )
+    tried.append("no sdist pin in its source field")
+    msg = f"instance {instance.instance_id}: commit {base} not found ({'; '.join(tried)})"
+    raise DatasetError(msg)
+
+
+def copy_history(source: Path, commit: str, dest: Path) -> None:
+    """Make `dest` a new repository holding `commit`, its history and its ancestor tags only."""
+    if dest.exists() and any(dest.iterdir()):
+        msg = f"checkout destination {dest} exists and is not empty"
+        raise DatasetError(msg)
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        _fetch_history(source, commit, dest)
+    except BaseException:
+        # A half-made checkout must not pass for a good one on the next attempt.
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _fetch_history(source: Path, commit: str, dest: Path) -> None:
+    git("init", "-q", str(dest))
+    source_url = str(source.resolve())
+    git(
+        "fetch",
+        "-q",
+        "--no-tags",
+        f"--upload-pack={_UPLOAD_PACK}",
+        source_url,
+        commit,
+        cwd=dest,
+        timeout=1800,
+    )
+    tags = git("tag", "--merged", commit, cwd=source).split()
+    for start in range(0, len(tags), _TAG_BATCH):
+        refspecs = [f"refs/tags/{tag}:refs/tags/{tag}" for tag in tags[start : start + _TAG_BATCH]]
+        git("fetch", "-q", "--no-tags", source_url, *refspecs, cwd=dest, timeout=600)
+    git("checkout", "-q", "--detach", commit, cwd=dest)
+    (dest / ".git" / "FETCH_HEAD").unlink(missing_ok=True)
+
+
+def _copy(instance: Instance, source: Path, commit: str, dest: Path) -> None:
+    try:
+        copy_history(source, commit, dest)
+    except GitFailed as err:
+        msg = f"instance {instance.instance_id}: copying {commit} from {source} failed: {err}"
+        raise DatasetError(msg) from None
+
+
+def _local_repo(repos_dir: Path, repo: str) -> Path | None:
+    for candidate in (repos_dir / repo, repos_dir / f"{repo}.git"):
+        if is_git_repo(candidate):
+            return candidate
+    return None
+
+
+def _has_commit(repo: Path, commit: str) -> bool:
+    try:
+        git("cat-file", "-e", f"{commit}^{{commit}}", cwd=repo, timeout=30)
+    except GitFailed:
+        return False
+    return True
+
+
+def _cached_clone(url: str, cache: Path, commit: str, sources: RepoSources) -> Path:
+    """A bare clone of `url` holding `commit`, cloned or fetched only when needed."""
+    if is_git_repo(cache) and _has_commit(cache, commit):
+        return cache
+    git("ls-remote", "--heads", url, timeout=sources.probe_timeout)
+    if is_git_repo(cache):
+        git(
+            "fetch",
+            "-q",
+            "--tags",
+            url,
+            "+refs/heads/*:refs/heads/*",
+            cwd=cache,
+            timeout=sources.clone_timeout,
+        )
+    else:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache.parent, prefix=f".{cache.name}-") as tmp:
+            built = Path(tmp) / cache.name
+            git("clone", "-q", "--bare", url, str(built), timeout=sources.clone_timeout)
+            try:
+                built.rename(cache)
+            except OSError:
+                if not is_git_repo(cache):
+                    raise
+    if not _has_commit(cache, commit):
+        raise GitFailed(["cat-file", "-e", commit], f"{url} has no commit {commit}")
+    return cache
