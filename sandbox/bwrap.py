@@ -1,0 +1,328 @@
+"""The bubblewrap backend: a private copy of a repository, run in namespaces on a read-only host."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sandbox.bounded_run import run_bounded
+from sandbox.bwrap_command import bwrap_argv, host_path, looks_out_of_memory, parse_memory, root_mirror_args
+from sandbox.errors import EngineUnavailable, RepositoryBroken, SandboxClosed, SandboxPathError
+from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult
+
+__all__ = ["BwrapSandbox", "BwrapSandboxConfig"]
+
+_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_INTERNAL_TIMEOUT = 600.0
+_INSTALL_HINT = "install it with `apt-get install bubblewrap`"
+_USERNS_HINT = (
+    "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+    "or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu 24.04)"
+)
+
+
+class BwrapSandboxConfig(BaseModel):
+    """How to build a `BwrapSandbox`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["bwrap"] = "bwrap"
+    """Discriminator of the sandbox config union."""
+    source: Path
+    """Host directory of the repository (`.git` a directory, HEAD the base commit); copied, never changed."""
+    workdir: str = "/testbed"
+    """Absolute path of the repository inside the sandbox; the host's directory of that name is hidden."""
+    memory: str = "4g"
+    """Address-space limit per process (RLIMIT_AS), Docker-style: 4g, 512m, or bytes."""
+    pids: int = Field(default=1024, ge=16)
+    """Processes (and threads) the sandbox's user may run at once (RLIMIT_NPROC in its user namespace)."""
+    network: bool = False
+    """Share the host's network; by default the sandbox sees only its own loopback."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Variables set inside the sandbox (over PATH, HOME=/tmp and LANG)."""
+    pass_env: list[str] = Field(default_factory=list)
+    """Host variables copied in by name when set; nothing else of the host environment enters."""
+    timeout: float = Field(default=300.0, gt=0)
+    """Default wall-clock seconds per execution."""
+    output_limit: int = Field(default=DEFAULT_OUTPUT_LIMIT, ge=2)
+    """Bytes of stdout (and of stderr) kept per execution: the head and tail halves."""
+    uid: int = Field(default=1000, ge=1)
+    """Uid of commands inside; when sweagent runs as root, bubblewrap itself runs as this host uid."""
+    gid: int = Field(default=1000, ge=1)
+    """Gid of commands inside, as `uid`."""
+    bwrap_path: str = "bwrap"
+    """The bubblewrap executable: a name looked up on PATH, or a path."""
+    scratch_dir: Path | None = None
+    """Where the private copy is made; None means the system's temporary directory."""
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_parses(cls, value: str) -> str:
+        parse_memory(value)
+        return value
+
+    @field_validator("workdir")
+    @classmethod
+    def _workdir_is_mountable(cls, value: str) -> str:
+        normal = posixpath.normpath(value)
+        top = normal.split("/")[1] if normal.startswith("/") else ""
+        if top in ("", "proc", "dev", "tmp"):
+            msg = f"workdir must be an absolute path outside /proc, /dev and /tmp, not {value!r}"
+            raise ValueError(msg)
+        return normal
+
+    def build(self) -> BwrapSandbox:
+        """Copy the source and check that bubblewrap works; raises EngineUnavailable if it cannot."""
+        return BwrapSandbox(self)
+
+
+class BwrapSandbox:
+    """A private copy of `source` bound read-write at `workdir` on a read-only view of the host.
+
+    Each exec is a fresh bubblewrap process with new user, pid, network, ipc and uts namespaces,
+    running as a non-root uid; when it returns, its pid namespace is gone and with it every
+    process it started. Not thread-safe: one exec at a time.
+    """
+
+    def __init__(self, config: BwrapSandboxConfig) -> None:
+        self.config = config
+        self.workdir = config.workdir
+        self._bwrap = _executable(
+            config.bwrap_path, f"bubblewrap ({config.bwrap_path}) not found; {_INSTALL_HINT}"
+        )
+        self._prlimit = _executable(
+            "prlimit", "prlimit not found; install it with `apt-get install util-linux`"
+        )
+        if not (config.source / ".git").is_dir():
+            msg = f"source {config.source} is not a git repository with its own .git directory"
+            raise SandboxPathError(msg)
+        # As root, run bubblewrap as an ordinary host uid: inside, root-owned host files are then
+        # other people's files (no reading /root or /etc/shadow), and RLIMIT_NPROC is enforced, which
+        # it never is for host root. The copy is chowned to that uid so the sandbox can write it.
+        self._as_user = config.uid if os.geteuid() == 0 else None
+        self._memory_bytes = parse_memory(config.memory)
+        self._mirror = root_mirror_args(config.workdir)
+        self._closed = False
+        self._scratch = Path(tempfile.mkdtemp(prefix="sweagent-bwrap-", dir=config.scratch_dir))
+        self._repo = self._scratch / "repo"
+        self._tmp = self._scratch / "tmp"
+        try:
+            self._copy_source()
+            self.base_commit = self._base_commit()
+            # Ignored files already there (build outputs, egg-info) are part of the pristine state.
+            listed = self._git("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+            self._keep = [name for name in listed.split("\0") if name]
+        except BaseException:
+            self.close()
+            raise
+
+    def exec(
+        self,
+        cmd: str | Sequence[str],
+        timeout: float | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        workdir: str | None = None,
+    ) -> ExecResult:
+        """Run `cmd` (a bash string or an argv list); never raises for the command.
+
+        `oom_killed` is a guess, as there is no cgroup to ask: it is set when a failed command was
+        SIGKILLed by someone else than the timeout (the kernel's OOM killer, usually) or its stderr
+        ends with an allocation failure (Python's MemoryError, ENOMEM, std::bad_alloc).
+        `infra_error` is set when bubblewrap itself failed to set the sandbox up.
+        """
+        self._check_open()
+        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        result = self._run(argv, self.config.timeout if timeout is None else timeout, env, workdir)
+        if looks_out_of_memory(result):
+            return result.model_copy(update={"oom_killed": True})
+        return result
+
+    def write_file(self, path: str, content: str | bytes) -> None:
+        """Write a file under workdir or /tmp (relative paths are under workdir), creating directories."""
+        self._check_open()
+        target = self._host_path(path)
+        new_dirs = [parent for parent in target.parents if not parent.exists()]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+        for created in (target, *new_dirs):
+            self._give(created)
+
+    def read_file(self, path: str) -> bytes:
+        """Read a file under workdir or /tmp; FileNotFoundError when there is none."""
+        self._check_open()
+        return self._host_path(path).read_bytes()
+
+    def apply_patch(self, patch: str) -> ExecResult:
+        """Apply a unified diff with `git apply` inside the sandbox; the result says whether it applied."""
+        self._check_open()
+        patch_file = self._repo / ".git" / "sweagent.patch"
+        patch_file.write_text(patch)
+        self._give(patch_file)
+        try:
+            return self._run(["git", "apply", "--whitespace=nowarn", ".git/sweagent.patch"])
+        finally:
+            patch_file.unlink(missing_ok=True)
+
+    def diff(self) -> str:
+        """`git diff` against the base commit, new files included (those not ignored by .gitignore)."""
+        self._check_open()
+        # A throw-away copy of the index takes the new files, so the real index stays untouched and
+        # unchanged files keep their cached stat data (nothing is re-hashed).
+        script = (
+            "set -e; idx=.git/sweagent-diff.index; out=.git/sweagent.diff; rm -f $idx;"
+            " cp .git/index $idx 2>/dev/null || true; export GIT_INDEX_FILE=$idx;"
+            ' git add -A; git diff --cached --no-color --no-ext-diff "$1" >$out; rm -f $idx'
+        )
+        self._git_check(["bash", "-c", script, "diff", self.base_commit])
+        out = self._repo / ".git" / "sweagent.diff"
+        try:
+            return out.read_bytes().decode("utf-8", errors="replace")
+        finally:
+            out.unlink(missing_ok=True)
+
+    def reset(self) -> None:
+        """Back to the base commit: changed files restored, new ones removed, /tmp emptied."""
+        self._check_open()
+        excludes = [arg for name in self._keep for arg in ("-e", "/" + _glob_escape(name))]
+        try:
+            self._git_check(["git", "reset", "-q", "--hard", self.base_commit])
+            self._git_check(["git", "clean", "-qffdx", *excludes])
+        except RepositoryBroken:  # .git itself was damaged: start again from the source
+            _remove_tree(self._repo)
+            self._copy_source()
+        _remove_tree(self._tmp)
+        self._tmp.mkdir()
+        self._give(self._tmp)
+
+    def close(self) -> None:
+        """Remove the private copy; safe to call twice. Later calls raise SandboxClosed."""
+        if self._closed:
+            return
+        self._closed = True
+        _remove_tree(self._scratch)
+
+    def __enter__(self) -> BwrapSandbox:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run(
+        self,
+        argv: Sequence[str],
+        timeout: float = _INTERNAL_TIMEOUT,
+        env: Mapping[str, str] | None = None,
+        workdir: str | None = None,
+    ) -> ExecResult:
+        full = bwrap_argv(
+            bwrap=self._bwrap,
+            prlimit=self._prlimit,
+            mirror=self._mirror,
+            repo=self._repo,
+            tmp=self._tmp,
+            workdir=self.workdir,
+            chdir=workdir or self.workdir,
+            network=self.config.network,
+            uid=self.config.uid,
+            gid=self.config.gid,
+            memory_bytes=self._memory_bytes,
+            pids=self.config.pids,
+            cmd=argv,
+        )
+        result = run_bounded(
+            full,
+            timeout=timeout,
+            output_limit=self.config.output_limit,
+            env=self._environment(env),
+            user=self._as_user,
+            group=None if self._as_user is None else self.config.gid,
+        )
+        if result.exit_code == 1 and result.stderr.startswith("bwrap: "):
+            return result.model_copy(update={"infra_error": result.stderr.strip()})
+        return result
+
+    def _environment(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        env = {"PATH": _PATH, "HOME": "/tmp", "LANG": "C.UTF-8"}
+        env.update(self.config.env)
+        env.update({name: os.environ[name] for name in self.config.pass_env if name in os.environ})
+        env.update(extra or {})
+        return env
+
+    def _git(self, *args: str) -> str:
+        return self._git_check(["git", *args]).stdout
+
+    def _git_check(self, argv: Sequence[str]) -> ExecResult:
+        result = self._run(argv)
+        if result.infra_error:
+            msg = f"bubblewrap cannot create a sandbox here ({result.infra_error}); {_USERNS_HINT}"
+            raise EngineUnavailable(msg)
+        if not result.ok:
+            msg = f"`{' '.join(argv[:3])}` failed in {self.workdir}: {result.stderr.strip()[-500:]}"
+            raise RepositoryBroken(msg)
+        return result
+
+    def _base_commit(self) -> str:
+        try:
+            return self._git("rev-parse", "--verify", "HEAD^{commit}").strip()
+        except RepositoryBroken as err:
+            msg = f"source {self.config.source} has no commit to serve as the base ({err})"
+            raise SandboxPathError(msg) from err
+
+    def _copy_source(self) -> None:
+        self._repo.mkdir()
+        self._tmp.mkdir(exist_ok=True)
+        # cp -a keeps modes, times (so .pyc caches stay valid) and ignored build outputs.
+        copied = subprocess.run(
+            ["cp", "-a", "--", f"{self.config.source}/.", str(self._repo)], capture_output=True, text=True
+        )
+        if copied.returncode != 0:
+            msg = f"cannot copy {self.config.source}: {copied.stderr.strip()[-500:]}"
+            raise SandboxPathError(msg)
+        if self._as_user is not None:
+            owner = f"{self.config.uid}:{self.config.gid}"
+            subprocess.run(["chown", "-R", owner, str(self._scratch)], check=True)
+
+    def _host_path(self, path: str) -> Path:
+        return host_path(path, [(self.workdir, self._repo), ("/tmp", self._tmp)], self.workdir)
+
+    def _give(self, path: Path) -> None:
+        if self._as_user is not None:
+            os.chown(path, self.config.uid, self.config.gid, follow_symlinks=False)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            msg = "this bubblewrap sandbox is closed"
+            raise SandboxClosed(msg)
+
+
+def _executable(name: str, missing: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise EngineUnavailable(missing)
+    return found
+
+
+def _glob_escape(name: str) -> str:
+    """A file name as a gitignore pattern matching only itself."""
+    escaped = "".join("\\" + char if char in "*?[]\\" else char for char in name)
+    return "\\" + escaped if escaped[:1] in ("#", "!") else escaped
+
+
+def _remove_tree(path: Path) -> None:
+    # Files written inside may lack the owner's write bit on their directory; restore it first
+    # (root needs none of this).
+    if os.geteuid() != 0 and path.exists():
+        subprocess.run(["chmod", "-R", "u+rwX", str(path)], capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
