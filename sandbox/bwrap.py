@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -15,7 +14,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.bounded_run import run_bounded
-from sandbox.bwrap_command import bwrap_argv, host_path, looks_out_of_memory, parse_memory, root_mirror_args
+from sandbox.bwrap_command import (
+    bwrap_argv,
+    check_reachable,
+    find_executable,
+    gitignore_literal,
+    host_path,
+    looks_out_of_memory,
+    parse_memory,
+    remove_tree,
+    root_mirror_args,
+)
 from sandbox.errors import EngineUnavailable, RepositoryBroken, SandboxClosed, SandboxPathError
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult
 
@@ -25,8 +34,8 @@ _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _INTERNAL_TIMEOUT = 600.0
 _INSTALL_HINT = "install it with `apt-get install bubblewrap`"
 _USERNS_HINT = (
-    "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
-    "or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu 24.04)"
+    "if it cannot create namespaces, allow unprivileged user namespaces (sysctl "
+    "kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu 24.04)"
 )
 
 
@@ -96,10 +105,10 @@ class BwrapSandbox:
     def __init__(self, config: BwrapSandboxConfig) -> None:
         self.config = config
         self.workdir = config.workdir
-        self._bwrap = _executable(
+        self._bwrap = find_executable(
             config.bwrap_path, f"bubblewrap ({config.bwrap_path}) not found; {_INSTALL_HINT}"
         )
-        self._prlimit = _executable(
+        self._prlimit = find_executable(
             "prlimit", "prlimit not found; install it with `apt-get install util-linux`"
         )
         if not (config.source / ".git").is_dir():
@@ -112,6 +121,8 @@ class BwrapSandbox:
         self._memory_bytes = parse_memory(config.memory)
         self._mirror = root_mirror_args(config.workdir)
         self._closed = False
+        if self._as_user is not None:
+            check_reachable(Path(config.scratch_dir or tempfile.gettempdir()), config.uid, config.gid)
         self._scratch = Path(tempfile.mkdtemp(prefix="sweagent-bwrap-", dir=config.scratch_dir))
         self._repo = self._scratch / "repo"
         self._tmp = self._scratch / "tmp"
@@ -193,14 +204,14 @@ class BwrapSandbox:
     def reset(self) -> None:
         """Back to the base commit: changed files restored, new ones removed, /tmp emptied."""
         self._check_open()
-        excludes = [arg for name in self._keep for arg in ("-e", "/" + _glob_escape(name))]
+        excludes = [arg for name in self._keep for arg in ("-e", "/" + gitignore_literal(name))]
         try:
             self._git_check(["git", "reset", "-q", "--hard", self.base_commit])
             self._git_check(["git", "clean", "-qffdx", *excludes])
         except RepositoryBroken:  # .git itself was damaged: start again from the source
-            _remove_tree(self._repo)
+            remove_tree(self._repo)
             self._copy_source()
-        _remove_tree(self._tmp)
+        remove_tree(self._tmp)
         self._tmp.mkdir()
         self._give(self._tmp)
 
@@ -209,7 +220,7 @@ class BwrapSandbox:
         if self._closed:
             return
         self._closed = True
-        _remove_tree(self._scratch)
+        remove_tree(self._scratch)
 
     def __enter__(self) -> BwrapSandbox:
         return self
@@ -241,14 +252,17 @@ class BwrapSandbox:
             pids=self.config.pids,
             cmd=argv,
         )
-        result = run_bounded(
-            full,
-            timeout=timeout,
-            output_limit=self.config.output_limit,
-            env=self._environment(env),
-            user=self._as_user,
-            group=None if self._as_user is None else self.config.gid,
-        )
+        try:
+            result = run_bounded(
+                full,
+                timeout=timeout,
+                output_limit=self.config.output_limit,
+                env=self._environment(env),
+                user=self._as_user,
+                group=None if self._as_user is None else self.config.gid,
+            )
+        except OSError as err:  # bubblewrap vanished, or this uid may not execute it
+            return ExecResult(exit_code=None, infra_error=f"cannot start {self._bwrap}: {err}")
         if result.exit_code == 1 and result.stderr.startswith("bwrap: "):
             return result.model_copy(update={"infra_error": result.stderr.strip()})
         return result
@@ -266,7 +280,7 @@ class BwrapSandbox:
     def _git_check(self, argv: Sequence[str]) -> ExecResult:
         result = self._run(argv)
         if result.infra_error:
-            msg = f"bubblewrap cannot create a sandbox here ({result.infra_error}); {_USERNS_HINT}"
+            msg = f"bubblewrap failed to set up the sandbox ({result.infra_error}); {_USERNS_HINT}"
             raise EngineUnavailable(msg)
         if not result.ok:
             msg = f"`{' '.join(argv[:3])}` failed in {self.workdir}: {result.stderr.strip()[-500:]}"
@@ -305,24 +319,3 @@ class BwrapSandbox:
         if self._closed:
             msg = "this bubblewrap sandbox is closed"
             raise SandboxClosed(msg)
-
-
-def _executable(name: str, missing: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise EngineUnavailable(missing)
-    return found
-
-
-def _glob_escape(name: str) -> str:
-    """A file name as a gitignore pattern matching only itself."""
-    escaped = "".join("\\" + char if char in "*?[]\\" else char for char in name)
-    return "\\" + escaped if escaped[:1] in ("#", "!") else escaped
-
-
-def _remove_tree(path: Path) -> None:
-    # Files written inside may lack the owner's write bit on their directory; restore it first
-    # (root needs none of this).
-    if os.geteuid() != 0 and path.exists():
-        subprocess.run(["chmod", "-R", "u+rwX", str(path)], capture_output=True)
-    shutil.rmtree(path, ignore_errors=True)

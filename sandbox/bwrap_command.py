@@ -5,17 +5,24 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import shutil
+import stat
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from sandbox.errors import SandboxPathError
+from sandbox.errors import EngineUnavailable, SandboxPathError
 from sandbox.result import ExecResult
 
 __all__ = [
     "bwrap_argv",
+    "check_reachable",
+    "find_executable",
+    "gitignore_literal",
     "host_path",
     "looks_out_of_memory",
     "parse_memory",
+    "remove_tree",
     "root_mirror_args",
 ]
 
@@ -119,3 +126,40 @@ def looks_out_of_memory(result: ExecResult) -> bool:
         return True
     tail = result.stderr[-4096:]
     return any(marker in tail for marker in _OOM_MARKERS)
+
+
+def find_executable(name: str, missing: str) -> str:
+    """The full path of an executable, or EngineUnavailable with the `missing` message."""
+    found = shutil.which(name)
+    if found is None:
+        raise EngineUnavailable(missing)
+    return found
+
+
+def gitignore_literal(name: str) -> str:
+    """A file name as a gitignore pattern matching only itself."""
+    escaped = "".join("\\" + char if char in "*?[]\\" else char for char in name)
+    return "\\" + escaped if escaped[:1] in ("#", "!") else escaped
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a directory tree written by the sandbox, whatever modes it left behind."""
+    # Files written inside may lack the owner's write bit on their directory; restore it first
+    # (root needs none of this).
+    if os.geteuid() != 0 and path.exists():
+        subprocess.run(["chmod", "-R", "u+rwX", str(path)], capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def check_reachable(directory: Path, uid: int, gid: int) -> None:
+    """Refuse a directory that `uid` cannot reach: bubblewrap, run as `uid`, could not bind it."""
+    for part in [directory.resolve(), *directory.resolve().parents]:
+        info = part.stat()
+        if info.st_mode & stat.S_IXOTH:
+            continue
+        if (info.st_uid == uid and info.st_mode & stat.S_IXUSR) or (
+            info.st_gid == gid and info.st_mode & stat.S_IXGRP
+        ):
+            continue
+        msg = f"uid {uid}, the sandbox's user, cannot enter {part}; choose a scratch_dir it can reach"
+        raise SandboxPathError(msg)
