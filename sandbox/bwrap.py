@@ -129,6 +129,11 @@ class BwrapSandbox:
         try:
             self._copy_source()
             self.base_commit = self._base_commit()
+            # Also refreshes the copied index's stat data, so later diffs re-hash nothing.
+            dirty = self._git("status", "--porcelain").splitlines()
+            if dirty:
+                msg = f"source {config.source} is not clean at its HEAD (commit or ignore): {dirty[:5]}"
+                raise SandboxPathError(msg)
             # Ignored files already there (build outputs, egg-info) are part of the pristine state.
             listed = self._git("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
             self._keep = [name for name in listed.split("\0") if name]

@@ -48,7 +48,8 @@ def root_mirror_args(workdir: str, root: Path = Path("/")) -> list[str]:
     `--ro-bind / /` alone would leave no place to mount the repository when `workdir` does not
     exist on the host (a read-only mount cannot grow a mount point), so each top-level entry is
     bound on its own onto bubblewrap's root tmpfs, which is made read-only at the end. The host's
-    top-level directory of `workdir` (`/testbed` by default, rarely present) is hidden.
+    top-level directory of `workdir` (`/testbed` by default, rarely present) is hidden, and /run
+    is replaced by an empty one.
     """
     hidden = PurePosixPath(workdir).parts[1]
     args: list[str] = []
@@ -56,10 +57,24 @@ def root_mirror_args(workdir: str, root: Path = Path("/")) -> list[str]:
         if entry.name in _NOT_MIRRORED or entry.name == hidden:
             continue
         target = f"/{entry.name}"
-        if entry.is_symlink():  # merged /usr: /bin -> usr/bin must stay a link
+        if entry.name == "run":
+            args += _private_run(root)
+        elif entry.is_symlink():  # merged /usr: /bin -> usr/bin must stay a link
             args += ["--symlink", str(Path(entry.path).readlink()), target]
         else:
             args += ["--ro-bind", entry.path, target]
+    return args
+
+
+def _private_run(root: Path) -> list[str]:
+    """An empty /run: the host's holds sockets that are root on a plate (docker.sock, D-Bus)."""
+    # A socket file stays connectable through a read-only bind, and an unprivileged user namespace
+    # keeps the host user's groups (the docker group, say), so hiding is the only defence.
+    args = ["--tmpfs", "/run"]
+    resolv = (root / "etc" / "resolv.conf").resolve()
+    if resolv.is_file() and resolv.is_relative_to(root / "run"):  # systemd-resolved's stub file
+        inside = f"/{resolv.relative_to(root).as_posix()}"
+        args += ["--ro-bind", str(resolv), inside]
     return args
 
 

@@ -97,6 +97,13 @@ def test_runs_as_non_root_on_a_read_only_host(sandbox: BwrapSandbox) -> None:
     assert not Path("/usr/sweagent-probe").exists()
 
 
+def test_host_run_directory_is_hidden(sandbox: BwrapSandbox) -> None:
+    """Sockets there (docker.sock, D-Bus) stay connectable through a read-only bind: they must not be seen."""
+    inside = sandbox.exec("ls -A /run").stdout.split()
+    assert set(inside) <= {"systemd"}  # at most the path to systemd-resolved's stub resolv.conf
+    assert sandbox.exec("test -e /run/docker.sock || test -e /var/run/docker.sock").exit_code == 1
+
+
 def test_has_no_network_unless_asked(source: Path) -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -255,6 +262,12 @@ def test_scratch_dir_the_sandbox_user_cannot_reach_is_refused(source: Path, tmp_
     (hidden / "inner").mkdir(mode=0o755)
     with pytest.raises(SandboxPathError, match="cannot enter"):
         BwrapSandboxConfig(source=source, scratch_dir=hidden / "inner").build()
+
+
+def test_source_must_be_clean_at_its_head(source: Path) -> None:
+    (source / "stray.txt").write_text("not committed\n")
+    with pytest.raises(SandboxPathError, match="stray.txt"):
+        BwrapSandboxConfig(source=source).build()
 
 
 def test_source_must_be_a_git_repository(tmp_path: Path) -> None:
