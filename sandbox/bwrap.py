@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import posixpath
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.bounded_run import run_bounded
 from sandbox.bwrap_command import (
@@ -25,8 +22,9 @@ from sandbox.bwrap_command import (
     remove_tree,
     root_mirror_args,
 )
+from sandbox.bwrap_config import BwrapSandboxConfig
 from sandbox.errors import EngineUnavailable, RepositoryBroken, SandboxClosed, SandboxPathError
-from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult
+from sandbox.result import ExecResult
 
 __all__ = ["BwrapSandbox", "BwrapSandboxConfig"]
 
@@ -37,61 +35,6 @@ _USERNS_HINT = (
     "if it cannot create namespaces, allow unprivileged user namespaces (sysctl "
     "kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu 24.04)"
 )
-
-
-class BwrapSandboxConfig(BaseModel):
-    """How to build a `BwrapSandbox`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["bwrap"] = "bwrap"
-    """Discriminator of the sandbox config union."""
-    source: Path
-    """Host directory of the repository (`.git` a directory, HEAD the base commit); copied, never changed."""
-    workdir: str = "/testbed"
-    """Absolute path of the repository inside the sandbox; the host's directory of that name is hidden."""
-    memory: str = "4g"
-    """Address-space limit per process (RLIMIT_AS), Docker-style: 4g, 512m, or bytes."""
-    pids: int = Field(default=1024, ge=16)
-    """Processes (and threads) the sandbox's user may run at once (RLIMIT_NPROC in its user namespace)."""
-    network: bool = False
-    """Share the host's network; by default the sandbox sees only its own loopback."""
-    env: dict[str, str] = Field(default_factory=dict)
-    """Variables set inside the sandbox (over PATH, HOME=/tmp and LANG)."""
-    pass_env: list[str] = Field(default_factory=list)
-    """Host variables copied in by name when set; nothing else of the host environment enters."""
-    timeout: float = Field(default=300.0, gt=0)
-    """Default wall-clock seconds per execution."""
-    output_limit: int = Field(default=DEFAULT_OUTPUT_LIMIT, ge=2)
-    """Bytes of stdout (and of stderr) kept per execution: the head and tail halves."""
-    uid: int = Field(default=1000, ge=1)
-    """Uid of commands inside; when sweagent runs as root, bubblewrap itself runs as this host uid."""
-    gid: int = Field(default=1000, ge=1)
-    """Gid of commands inside, as `uid`."""
-    bwrap_path: str = "bwrap"
-    """The bubblewrap executable: a name looked up on PATH, or a path."""
-    scratch_dir: Path | None = None
-    """Where the private copy is made; None means the system's temporary directory."""
-
-    @field_validator("memory")
-    @classmethod
-    def _memory_parses(cls, value: str) -> str:
-        parse_memory(value)
-        return value
-
-    @field_validator("workdir")
-    @classmethod
-    def _workdir_is_mountable(cls, value: str) -> str:
-        normal = posixpath.normpath(value)
-        top = normal.split("/")[1] if normal.startswith("/") else ""
-        if top in ("", "proc", "dev", "tmp"):
-            msg = f"workdir must be an absolute path outside /proc, /dev and /tmp, not {value!r}"
-            raise ValueError(msg)
-        return normal
-
-    def build(self) -> BwrapSandbox:
-        """Copy the source and check that bubblewrap works; raises EngineUnavailable if it cannot."""
-        return BwrapSandbox(self)
 
 
 class BwrapSandbox:
@@ -118,14 +61,26 @@ class BwrapSandbox:
         # other people's files (no reading /root or /etc/shadow), and RLIMIT_NPROC is enforced, which
         # it never is for host root. The copy is chowned to that uid so the sandbox can write it.
         self._as_user = config.uid if os.geteuid() == 0 else None
-        self._memory_bytes = parse_memory(config.memory)
-        self._mirror = root_mirror_args(config.workdir)
-        self._closed = False
         if self._as_user is not None:
             check_reachable(Path(config.scratch_dir or tempfile.gettempdir()), config.uid, config.gid)
+        self._closed = False
         self._scratch = Path(tempfile.mkdtemp(prefix="sweagent-bwrap-", dir=config.scratch_dir))
         self._repo = self._scratch / "repo"
         self._tmp = self._scratch / "tmp"
+        self._command = functools.partial(
+            bwrap_argv,
+            bwrap=self._bwrap,
+            prlimit=self._prlimit,
+            mirror=root_mirror_args(config.workdir),
+            repo=self._repo,
+            tmp=self._tmp,
+            workdir=self.workdir,
+            network=config.network,
+            uid=config.uid,
+            gid=config.gid,
+            memory_bytes=parse_memory(config.memory),
+            pids=config.pids,
+        )
         try:
             self._copy_source()
             self.base_commit = self._base_commit()
@@ -181,11 +136,11 @@ class BwrapSandbox:
     def apply_patch(self, patch: str) -> ExecResult:
         """Apply a unified diff with `git apply` inside the sandbox; the result says whether it applied."""
         self._check_open()
-        patch_file = self._repo / ".git" / "sweagent.patch"
-        patch_file.write_text(patch)
+        patch_file = self._tmp / ".sweagent.patch"
+        patch_file.write_bytes(patch.encode() if patch.endswith("\n") else (patch + "\n").encode())
         self._give(patch_file)
         try:
-            return self._run(["git", "apply", "--whitespace=nowarn", ".git/sweagent.patch"])
+            return self._run(["git", "apply", "--whitespace=nowarn", "/tmp/.sweagent.patch"])
         finally:
             patch_file.unlink(missing_ok=True)
 
@@ -242,24 +197,9 @@ class BwrapSandbox:
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
     ) -> ExecResult:
-        full = bwrap_argv(
-            bwrap=self._bwrap,
-            prlimit=self._prlimit,
-            mirror=self._mirror,
-            repo=self._repo,
-            tmp=self._tmp,
-            workdir=self.workdir,
-            chdir=workdir or self.workdir,
-            network=self.config.network,
-            uid=self.config.uid,
-            gid=self.config.gid,
-            memory_bytes=self._memory_bytes,
-            pids=self.config.pids,
-            cmd=argv,
-        )
         try:
             result = run_bounded(
-                full,
+                self._command(chdir=workdir or self.workdir, cmd=argv),
                 timeout=timeout,
                 output_limit=self.config.output_limit,
                 env=self._environment(env),
