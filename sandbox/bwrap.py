@@ -148,10 +148,12 @@ class BwrapSandbox:
         """`git diff` against the base commit, new files included (those not ignored by .gitignore)."""
         self._check_open()
         # A throw-away copy of the index takes the new files, so the real index stays untouched and
-        # unchanged files keep their cached stat data (nothing is re-hashed).
+        # unchanged files keep their cached stat data (nothing is re-hashed). The copy keeps the
+        # index's mtime (cp -p): git compares it with the files' to catch edits made in the same
+        # second as the index was written, which a fresh mtime would hide.
         script = (
             "set -e; idx=.git/sweagent-diff.index; out=.git/sweagent.diff; rm -f $idx;"
-            " cp .git/index $idx 2>/dev/null || true; export GIT_INDEX_FILE=$idx;"
+            " cp -p .git/index $idx 2>/dev/null || true; export GIT_INDEX_FILE=$idx;"
             ' git add -A; git diff --cached --no-color --no-ext-diff "$1" >$out; rm -f $idx'
         )
         self._git_check(["bash", "-c", script, "diff", self.base_commit])
@@ -162,7 +164,11 @@ class BwrapSandbox:
             out.unlink(missing_ok=True)
 
     def reset(self) -> None:
-        """Back to the base commit: changed files restored, new ones removed, /tmp emptied."""
+        """Back to the base commit: changed files restored, new ones removed, /tmp emptied.
+
+        Ignored files that were there at creation (build outputs) are kept as they are then;
+        everything else untracked goes. A damaged `.git` makes it copy the source again.
+        """
         self._check_open()
         excludes = [arg for name in self._keep for arg in ("-e", "/" + gitignore_literal(name))]
         try:
@@ -263,4 +269,7 @@ class BwrapSandbox:
     def _check_open(self) -> None:
         if self._closed:
             msg = "this bubblewrap sandbox is closed"
+            raise SandboxClosed(msg)
+        if not self._repo.is_dir():
+            msg = f"the sandbox's copy {self._repo} disappeared (removed from outside?)"
             raise SandboxClosed(msg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -206,6 +207,26 @@ def test_edit_diff_reset_round_trip(sandbox: BwrapSandbox) -> None:
     assert sandbox.read_file("pkg.egg-info/PKG-INFO") == b"Name: pkg\n"  # pristine ignored file kept
 
 
+def test_same_size_edit_right_after_reset_shows_in_diff(sandbox: BwrapSandbox) -> None:
+    """Regression: diff() must see an edit whatever second it falls in relative to the index write.
+
+    The diff's scratch index was a fresh copy (new mtime) of the real one, so an edit keeping the
+    size, made in the second the reset wrote the index and diffed in the next, matched the cached
+    stat data and vanished.
+    """
+    rounds = 0
+    while rounds < 2:
+        sandbox.write_file("pkg/core.py", "def answer():\n    return 40\n")
+        second = int(time.time())
+        sandbox.reset()
+        sandbox.write_file("pkg/core.py", "def answer():\n    return 43\n")
+        if int(time.time()) != second:  # reset and edit must share a second: try again
+            continue
+        time.sleep(second + 1.05 - time.time())  # ... and the diff come in the next one
+        assert "+    return 43" in sandbox.diff()
+        rounds += 1
+
+
 def test_reset_recovers_from_a_destroyed_git_directory(sandbox: BwrapSandbox) -> None:
     sandbox.exec("rm -rf .git pkg")
     with pytest.raises(RepositoryBroken):
@@ -240,6 +261,14 @@ def test_close_removes_the_copy_and_is_idempotent(source: Path, reachable_dir: P
     with pytest.raises(SandboxClosed):
         box.read_file("README")
     assert (source / "pkg" / "core.py").read_text().endswith("41\n")  # the source was never touched
+
+
+def test_copy_removed_from_outside_closes_the_sandbox(source: Path, reachable_dir: Path) -> None:
+    with _build(source, scratch_dir=reachable_dir) as box:
+        for copy in reachable_dir.iterdir():
+            shutil.rmtree(copy)
+        with pytest.raises(SandboxClosed, match="disappeared"):
+            box.exec("true")
 
 
 def test_missing_bubblewrap_says_how_to_install(source: Path) -> None:
