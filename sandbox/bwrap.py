@@ -43,6 +43,11 @@ class BwrapSandbox:
     Each exec is a fresh bubblewrap process with new user, pid, network, ipc and uts namespaces,
     running as a non-root uid; when it returns, its pid namespace is gone and with it every
     process it started. Not thread-safe: one exec at a time.
+
+    Limits, without cgroups: each process's address space (RLIMIT_AS, `memory`), each file's size
+    (RLIMIT_FSIZE), the number of processes of the sandbox's user (RLIMIT_NPROC, counted in its
+    own user namespace, so per sandbox) and wall-clock time. Not limited: the memory of all
+    processes together, total disk use, CPU share.
     """
 
     def __init__(self, config: BwrapSandboxConfig) -> None:
@@ -79,6 +84,7 @@ class BwrapSandbox:
             uid=config.uid,
             gid=config.gid,
             memory_bytes=parse_memory(config.memory),
+            file_bytes=parse_memory(config.file_size),
             pids=config.pids,
         )
         try:

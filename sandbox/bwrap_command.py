@@ -91,6 +91,7 @@ def bwrap_argv(
     uid: int,
     gid: int,
     memory_bytes: int,
+    file_bytes: int,
     pids: int,
     cmd: Sequence[str],
 ) -> list[str]:
@@ -106,9 +107,10 @@ def bwrap_argv(
     # Limits are set inside the sandbox, after the user namespace exists: RLIMIT_NPROC is then
     # counted per user in that namespace, so it caps this sandbox's processes only, not every
     # process of the same host uid (other sandboxes included). RLIMIT_AS caps each process's
-    # address space; there is no cgroup here, so the sum over processes is not capped.
-    argv += [prlimit, f"--as={memory_bytes}", f"--nproc={pids}", "--core=0", "--", *cmd]
-    return argv
+    # address space and RLIMIT_FSIZE each file's size; there is no cgroup here, so neither the
+    # memory of all processes nor the disk they fill together is capped.
+    limits = [f"--as={memory_bytes}", f"--fsize={file_bytes}", f"--nproc={pids}", "--core=0"]
+    return [*argv, prlimit, *limits, "--", *cmd]
 
 
 def host_path(path: str, mounts: Sequence[tuple[str, Path]], workdir: str) -> Path:

@@ -29,7 +29,9 @@ class BwrapSandboxConfig(BaseModel):
     workdir: str = "/testbed"
     """Absolute path of the repository inside the sandbox; the host's directory of that name is hidden."""
     memory: str = "4g"
-    """Address-space limit per process (RLIMIT_AS), Docker-style: 4g, 512m, or bytes."""
+    """Address-space limit of each process (RLIMIT_AS), Docker-style: 4g, 512m, or bytes."""
+    file_size: str = "2g"
+    """Largest file a process may write (RLIMIT_FSIZE), as `memory`; total disk use is not capped."""
     pids: int = Field(default=1024, ge=16)
     """Processes (and threads) the sandbox's user may run at once (RLIMIT_NPROC in its user namespace)."""
     network: bool = False
@@ -51,7 +53,7 @@ class BwrapSandboxConfig(BaseModel):
     scratch_dir: Path | None = None
     """Where the private copy is made; None means the system's temporary directory."""
 
-    @field_validator("memory")
+    @field_validator("memory", "file_size")
     @classmethod
     def _memory_parses(cls, value: str) -> str:
         parse_memory(value)

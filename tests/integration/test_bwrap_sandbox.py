@@ -183,6 +183,16 @@ def test_allocation_over_the_memory_limit_fails_and_is_flagged(source: Path) -> 
     assert large.oom_killed
 
 
+def test_files_over_the_size_limit_cannot_be_written(source: Path) -> None:
+    with _build(source, file_size="1m") as box:
+        small = box.exec("head -c 500k /dev/zero > small.bin && echo ok")
+        large = box.exec("head -c 2m /dev/zero > large.bin")
+        size = box.exec("stat -c %s large.bin").stdout.strip()
+    assert small.stdout == "ok\n"
+    assert large.exit_code != 0
+    assert size == str(1 << 20)
+
+
 def test_edit_diff_reset_round_trip(sandbox: BwrapSandbox) -> None:
     sandbox.write_file("pkg/core.py", "def answer():\n    return 42\n")
     sandbox.write_file("/testbed/notes/new.txt", b"new file\n")

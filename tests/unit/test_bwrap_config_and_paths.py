@@ -135,6 +135,7 @@ def test_limits_are_applied_inside_the_namespaces(tmp_path: Path) -> None:
         uid=1000,
         gid=1000,
         memory_bytes=1 << 30,
+        file_bytes=1 << 20,
         pids=64,
         cmd=["echo", "hi"],
     )
@@ -145,6 +146,7 @@ def test_limits_are_applied_inside_the_namespaces(tmp_path: Path) -> None:
     assert argv[separator + 1 :] == [
         "/usr/bin/prlimit",
         "--as=1073741824",
+        "--fsize=1048576",
         "--nproc=64",
         "--core=0",
         "--",
