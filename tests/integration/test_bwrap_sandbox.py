@@ -246,6 +246,13 @@ def test_reset_recovers_from_a_destroyed_git_directory(sandbox: BwrapSandbox) ->
     assert sandbox.read_file("pkg/core.py").startswith(b"def answer")
 
 
+def test_reset_removes_directories_made_unwritable(sandbox: BwrapSandbox) -> None:
+    assert sandbox.exec("mkdir -p locked/in && touch locked/in/f pkg/new.py && chmod 500 locked pkg").ok
+    sandbox.reset()
+    assert sandbox.diff() == ""
+    assert sandbox.exec("test -e locked || test -e pkg/new.py").exit_code == 1
+
+
 def test_paths_that_escape_are_refused(sandbox: BwrapSandbox) -> None:
     sandbox.exec("ln -s /etc etc_link && ln -s .. up")
     for hostile in ["../outside.txt", "/etc/passwd", "/testbed/../etc/passwd", "etc_link/passwd", "up/x"]:
@@ -263,6 +270,7 @@ def test_close_removes_the_copy_and_is_idempotent(source: Path, reachable_dir: P
     scratch = reachable_dir
     box = _build(source, scratch_dir=scratch)
     assert len(list(scratch.iterdir())) == 1
+    assert box.exec("mkdir -p locked/in /tmp/locked && touch locked/in/f && chmod 500 locked /tmp/locked").ok
     box.close()
     box.close()
     assert list(scratch.iterdir()) == []
