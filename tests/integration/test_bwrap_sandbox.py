@@ -314,7 +314,7 @@ def test_scratch_dir_the_sandbox_user_cannot_reach_is_refused(source: Path, tmp_
 def test_source_must_be_clean_at_its_head(source: Path) -> None:
     (source / "stray.txt").write_text("not committed\n")
     with pytest.raises(SandboxPathError, match="stray.txt"):
-        BwrapSandboxConfig(source=source).build()
+        _build(source)
 
 
 def test_source_must_be_a_git_repository(tmp_path: Path) -> None:
