@@ -68,6 +68,7 @@ class BwrapSandbox:
         self._as_user = config.uid if os.geteuid() == 0 else None
         if self._as_user is not None:
             check_reachable(Path(config.scratch_dir or tempfile.gettempdir()), config.uid, config.gid)
+        mirror = root_mirror_args(config.workdir)
         self._closed = False
         self._scratch = Path(tempfile.mkdtemp(prefix="sweagent-bwrap-", dir=config.scratch_dir))
         self._repo = self._scratch / "repo"
@@ -76,7 +77,7 @@ class BwrapSandbox:
             bwrap_argv,
             bwrap=self._bwrap,
             prlimit=self._prlimit,
-            mirror=root_mirror_args(config.workdir),
+            mirror=mirror,
             repo=self._repo,
             tmp=self._tmp,
             workdir=self.workdir,
@@ -237,7 +238,8 @@ class BwrapSandbox:
     def _git_check(self, argv: Sequence[str]) -> ExecResult:
         result = self._run(argv)
         if result.infra_error:
-            msg = f"bubblewrap failed to set up the sandbox ({result.infra_error}); {_USERNS_HINT}"
+            first_line = result.infra_error.splitlines()[0]
+            msg = f"bubblewrap failed to set up the sandbox ({first_line}); {_USERNS_HINT}"
             raise EngineUnavailable(msg)
         if not result.ok:
             msg = f"`{' '.join(argv[:3])}` failed in {self.workdir}: {result.stderr.strip()[-500:]}"
