@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["EngineUnavailable", "ImageNotFound", "SandboxClosed", "SandboxError"]
+__all__ = [
+    "EngineUnavailable",
+    "ImageNotFound",
+    "RepositoryBroken",
+    "SandboxClosed",
+    "SandboxError",
+    "SandboxPathError",
+]
 
 
 class SandboxError(Exception):
@@ -19,3 +26,11 @@ class ImageNotFound(SandboxError, LookupError):
 
 class SandboxClosed(SandboxError, RuntimeError):
     """The sandbox was closed, or its container disappeared, and cannot run anything."""
+
+
+class SandboxPathError(SandboxError, ValueError):
+    """A path escapes the sandbox's writable directories, or is not what it must be (a git repository)."""
+
+
+class RepositoryBroken(SandboxError, RuntimeError):
+    """git cannot work in the sandbox's repository (a command removed `.git`?); `reset()` rebuilds it."""
