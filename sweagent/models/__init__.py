@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sweagent.models.factory import build_model
+from sweagent.models.prompt_layout import SharedPrompt, layout_messages, shared_prefix_fraction
 from sweagent.models.protocol import Message, Model, ModelRequest, ModelResponse, Purpose
 from sweagent.models.replay import ReplayModel
 from sweagent.models.retry import Backoff
@@ -29,8 +30,11 @@ __all__ = [
     "Purpose",
     "ReplayModel",
     "ScriptedModel",
+    "SharedPrompt",
     "UsageLedger",
     "build_model",
+    "layout_messages",
+    "shared_prefix_fraction",
 ]
 
 
