@@ -3,24 +3,32 @@
 Each reply is `echo[i]: <last message>`; usage counts 4 characters a token. A fault plan in the
 last message, `[[faults:429,500,hang,garbage,empty,ctx]]` (a number is that HTTP status), makes
 the k-th attempt of that exact prompt fail with the k-th fault, then the next attempt succeeds:
-concurrent tests stay deterministic.
+concurrent tests stay deterministic. It runs an asyncio loop in its own thread (or, from the
+command line, in its own process), so many slow calls cost no threads.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import hashlib
 import json
 import re
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 __all__ = ["LoopbackChatServer", "main", "reply_text"]
 
 _FAULTS = re.compile(r"\[\[faults:([a-z0-9,]+)\]\]")
+_CONTEXT_MESSAGE = (
+    "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens. "
+    "Please reduce the length of the messages."
+)
 
 
 def reply_text(messages: list[dict[str, Any]], index: int) -> str:
@@ -29,24 +37,21 @@ def reply_text(messages: list[dict[str, Any]], index: int) -> str:
     return f"echo[{index}]: {last}"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # the default 5 drops connections when many clients connect at once
-
-
 def _tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "Content-Type: application/json"]
+    lines += [f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
 class LoopbackChatServer:
-    """Serves `/v1/chat/completions` and `/v1/models` from a thread; use as a context manager."""
+    """Serves `/v1/chat/completions` and `/v1/models`; use as a context manager."""
 
     def __init__(
-        self,
-        latency: float = 0.0,
-        max_choices: int | None = None,
-        retry_after: str = "0.05",
-        port: int = 0,
+        self, latency: float = 0.0, max_choices: int | None = None, retry_after: str = "0.05", port: int = 0
     ) -> None:
         self.latency = latency
         """Seconds each completion takes."""
@@ -54,39 +59,117 @@ class LoopbackChatServer:
         """Answer at most this many choices however large `n` is (servers that ignore `n`)."""
         self.retry_after = retry_after
         """The Retry-After header sent with a 429."""
+        self.port = port
         self.outcomes: Counter[str] = Counter()
         """How many requests ended each way (`ok`, `429`, `500`, `hang`, ...)."""
         self.in_flight = 0
         self.max_in_flight = 0
         self._attempts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = _Server(("127.0.0.1", port), _handler_for(self))
+        self._ready = threading.Event()
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
         """The base URL an OpenAI client takes."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> LoopbackChatServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(target=asyncio.run, args=(self.serve(),), daemon=True)
         self._thread.start()
+        self._ready.wait()
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
+        if self._thread is None or self._loop is None or self._stop is None:
+            return
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join()
+        self._thread = None
 
     def __enter__(self) -> LoopbackChatServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    async def serve(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve until `stop()`; then close every connection."""
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(self._connection, "127.0.0.1", self.port, backlog=1024)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        if on_ready is not None:
+            on_ready(self.url)
+        async with server:
+            await self._stop.wait()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                method, path = head[0].split(" ")[:2]
+                headers = dict(line.lower().split(":", 1) for line in head[1:] if ":" in line)
+                body = await reader.readexactly(int(headers.get("content-length", "0").strip() or 0))
+                answer = await self._answer(method, path, body)
+                if answer is None:  # a hang: the client gave up long ago
+                    return
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError, ValueError):
+            pass
+        finally:
+            self._handlers.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _answer(self, method: str, path: str, raw: bytes) -> bytes | None:
+        if method == "GET":
+            if path.rstrip("/") in ("/v1/models", "/health"):
+                return _response(200, json.dumps({"object": "list", "data": [{"id": "loopback"}]}).encode())
+            return _response(404, b'{"error": {"message": "not found"}}')
+        body = json.loads(raw or b"{}")
+        fault = self.next_fault(body)
+        self.outcomes[fault] += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if fault == "hang":
+                assert self._stop is not None
+                await self._stop.wait()
+                return None
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            return self._reply(fault, body)
+        finally:
+            self.in_flight -= 1
+
+    def _reply(self, fault: str, body: dict[str, Any]) -> bytes:
+        if fault == "429":
+            error = json.dumps({"error": {"message": "rate limited", "type": "rate_limit"}}).encode()
+            return _response(429, error, {"Retry-After": self.retry_after})
+        if fault.isdigit():
+            return _response(
+                int(fault), json.dumps({"error": {"message": f"injected HTTP {fault}"}}).encode()
+            )
+        if fault == "ctx":
+            rejection = {"object": "error", "message": _CONTEXT_MESSAGE, "type": "BadRequestError"}
+            return _response(400, json.dumps(rejection).encode())
+        if fault == "garbage":
+            return _response(200, b'{"choices": [{"index": 0, "mess')
+        if fault == "empty":
+            return _response(200, b'{"object": "chat.completion"}')
+        return _response(200, json.dumps(self.completion(body)).encode())
 
     def next_fault(self, body: dict[str, Any]) -> str:
         """The fault planned for this attempt of this prompt, or `ok`."""
@@ -96,9 +179,8 @@ class LoopbackChatServer:
         if not found:
             return "ok"
         key = hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()
-        with self._lock:
-            attempt = self._attempts[key]
-            self._attempts[key] += 1
+        attempt = self._attempts[key]
+        self._attempts[key] += 1
         plan = found.group(1).split(",")
         return plan[attempt] if attempt < len(plan) else "ok"
 
@@ -127,75 +209,6 @@ class LoopbackChatServer:
             },
         }
 
-    def track(self, delta: int) -> None:
-        with self._lock:
-            self.in_flight += delta
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-
-
-def _handler_for(server: LoopbackChatServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return None
-
-        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _json(self, status: int, data: object, headers: dict[str, str] | None = None) -> None:
-            self._send(status, json.dumps(data).encode(), headers)
-
-        def do_GET(self) -> None:
-            if self.path.rstrip("/") in ("/v1/models", "/health"):
-                self._json(200, {"object": "list", "data": [{"id": "loopback", "object": "model"}]})
-            else:
-                self._json(404, {"error": {"message": "not found"}})
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            server.track(+1)
-            try:
-                fault = server.next_fault(body)
-                server.outcomes[fault] += 1
-                self._answer(fault, body)
-            finally:
-                server.track(-1)
-
-        def _answer(self, fault: str, body: dict[str, Any]) -> None:
-            if fault == "hang":
-                server._stopping.wait(60)
-                self.close_connection = True
-                return
-            if server.latency:
-                time.sleep(server.latency)
-            if fault == "429":
-                error = {"error": {"message": "rate limited", "type": "rate_limit"}}
-                self._json(429, error, {"Retry-After": server.retry_after})
-            elif fault.isdigit():
-                self._json(int(fault), {"error": {"message": f"injected HTTP {fault}"}})
-            elif fault == "ctx":
-                message = (
-                    "This model's maximum context length is 4096 tokens. However, you requested "
-                    "9000 tokens. Please reduce the length of the messages."
-                )
-                self._json(400, {"object": "error", "message": message, "type": "BadRequestError"})
-            elif fault == "garbage":
-                self._send(200, b'{"choices": [{"index": 0, "mess')
-            elif fault == "empty":
-                self._json(200, {"object": "chat.completion"})
-            else:
-                self._json(200, server.completion(body))
-
-    return Handler
-
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m sweagent.models.loopback --latency 0.2`: serve until killed, URL on stdout."""
@@ -204,11 +217,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     server = LoopbackChatServer(latency=args.latency, port=args.port)
-    print(server.url, flush=True)
-    try:
-        server._httpd.serve_forever()
-    finally:
-        server._httpd.server_close()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve(on_ready=lambda url: print(url, flush=True)))
 
 
 if __name__ == "__main__":

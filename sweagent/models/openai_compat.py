@@ -11,13 +11,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import openai
-
 from sweagent.config import ModelConfig
 from sweagent.errors import ConfigError, ContextLengthExceeded, ModelError, ModelUnavailable
 from sweagent.models.protocol import ModelRequest, ModelResponse
 from sweagent.models.retry import Backoff, Transient, is_context_length_message, retry_after_seconds
 from sweagent.models.scripted import estimate_tokens
+from sweagent.models.transports import HttpStatusError, Transport, TransportName, make_transport
 from sweagent.records import Usage
 
 __all__ = ["DEFAULT_BACKOFF", "Endpoint", "OpenAICompatModel", "parse_completion"]
@@ -32,9 +31,9 @@ DOWN_SECONDS = 5.0
 class Endpoint:
     """One server: its client, a concurrency limit and the requests outstanding on it."""
 
-    def __init__(self, base_url: str, api_key: str, timeout: float, max_concurrency: int) -> None:
-        self.base_url = base_url
-        self.client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+    def __init__(self, transport: Transport, max_concurrency: int) -> None:
+        self.base_url = transport.base_url
+        self.transport = transport
         self.semaphore = asyncio.Semaphore(max_concurrency)
         self.outstanding = 0
         """Requests sent or waiting for the semaphore: the balancing load."""
@@ -98,13 +97,16 @@ class OpenAICompatModel:
         max_tokens: int = 4096,
         retry_seconds: float = 900.0,
         backoff: Backoff = DEFAULT_BACKOFF,
+        transport: TransportName = "openai",
         seed: int | None = None,
     ) -> None:
         if not base_urls:
             msg = f"model {name!r} needs a base_url (an OpenAI-compatible endpoint such as vLLM's)"
             raise ConfigError(msg)
         self.name = name
-        self.endpoints = [Endpoint(url, api_key, timeout, max_concurrency) for url in base_urls]
+        self.endpoints = [
+            Endpoint(make_transport(transport, url, api_key, timeout), max_concurrency) for url in base_urls
+        ]
         self.max_tokens = max_tokens
         self.retry_seconds = retry_seconds
         self.backoff = backoff
@@ -126,6 +128,7 @@ class OpenAICompatModel:
             max_tokens=config.max_tokens,
             retry_seconds=config.retry_seconds,
             backoff=backoff,
+            transport=config.transport,
         )
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -175,43 +178,39 @@ class OpenAICompatModel:
         return chosen
 
     async def _attempt(self, endpoint: Endpoint, request: ModelRequest, n: int) -> _Reply:
-        extra: dict[str, Any] = {"n": n} if n > 1 else {}
+        body: dict[str, Any] = {
+            "model": self.name,
+            "messages": list(request.messages),
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens or self.max_tokens,
+        }
+        if n > 1:
+            body["n"] = n
         if request.stop:
-            extra["stop"] = list(request.stop)
+            body["stop"] = list(request.stop)
         endpoint.outstanding += 1
         try:
             async with endpoint.semaphore:
-                raw = await endpoint.client.chat.completions.with_raw_response.create(
-                    model=self.name,
-                    messages=[dict(m) for m in request.messages],  # type: ignore[misc]
-                    temperature=request.temperature,
-                    max_tokens=request.max_tokens or self.max_tokens,
-                    **extra,
-                )
-                content = raw.content
-        except openai.APIStatusError as err:
+                content = await endpoint.transport.post_chat(body)
+        except HttpStatusError as err:
             raise self._classify(endpoint, err) from err
-        except openai.APITimeoutError as err:
-            raise Transient(cause="timeout", detail=f"no answer from {endpoint.base_url} in time") from err
-        except openai.APIConnectionError as err:
-            endpoint.down_until = time.monotonic() + DOWN_SECONDS
-            reason = err.__cause__ or err
-            raise Transient(
-                cause="connection", detail=f"cannot reach {endpoint.base_url} ({reason})"
-            ) from err
+        except Transient as failure:
+            if failure.cause == "connection":
+                endpoint.down_until = time.monotonic() + DOWN_SECONDS
+            raise
         finally:
             endpoint.outstanding -= 1
         return parse_completion(content)
 
-    def _classify(self, endpoint: Endpoint, err: openai.APIStatusError) -> Exception:
-        status = err.status_code
+    def _classify(self, endpoint: Endpoint, err: HttpStatusError) -> Exception:
+        status = err.status
         where = f"model {self.name} at {endpoint.base_url}: HTTP {status}"
         if status == 429 or status >= 500 or status == 408:
-            return Transient(str(status), err.message, retry_after_seconds(err.response.headers))
+            return Transient(str(status), err.message, retry_after_seconds(err.headers))
         if status in (400, 413, 422) and is_context_length_message(err.message):
             return ContextLengthExceeded(f"{where}: {err.message}")
         return ModelError(f"{where}: {err.message}")
 
     async def close(self) -> None:
         for endpoint in self.endpoints:
-            await endpoint.client.close()
+            await endpoint.transport.close()

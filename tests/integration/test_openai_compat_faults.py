@@ -17,8 +17,20 @@ from sweagent.models.retry import Backoff
 FAST = Backoff(initial=0.01, maximum=0.05)
 
 
-def make_model(*urls: str, **options: object) -> OpenAICompatModel:
-    settings: dict[str, object] = {"timeout": 2.0, "retry_seconds": 5.0, "backoff": FAST, "seed": 1}
+@pytest.fixture(params=["openai", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Every client test runs once per transport."""
+    return str(request.param)
+
+
+def make_model(transport: str, *urls: str, **options: object) -> OpenAICompatModel:
+    settings: dict[str, object] = {
+        "timeout": 2.0,
+        "retry_seconds": 5.0,
+        "backoff": FAST,
+        "seed": 1,
+        "transport": transport,
+    }
     settings.update(options)
     return OpenAICompatModel("loopback", list(urls), **settings)  # type: ignore[arg-type]
 
@@ -41,8 +53,8 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_n_samples_come_from_one_request(loopback: LoopbackChatServer) -> None:
-    [response] = asyncio.run(call_all(make_model(loopback.url), [ask("hi", n=3)]))
+def test_n_samples_come_from_one_request(transport: str, loopback: LoopbackChatServer) -> None:
+    [response] = asyncio.run(call_all(make_model(transport, loopback.url), [ask("hi", n=3)]))
     assert response.choices == ("echo[0]: hi", "echo[1]: hi", "echo[2]: hi")
     assert loopback.outcomes["ok"] == 1
     assert response.usage.calls == 1
@@ -50,9 +62,9 @@ def test_n_samples_come_from_one_request(loopback: LoopbackChatServer) -> None:
     assert response.usage.cached_tokens == response.usage.prompt_tokens // 2
 
 
-def test_server_ignoring_n_gets_separate_requests() -> None:
+def test_server_ignoring_n_gets_separate_requests(transport: str) -> None:
     with LoopbackChatServer(max_choices=1) as server:
-        model = make_model(server.url)
+        model = make_model(transport, server.url)
         first, second = asyncio.run(call_all(model, [ask("a", n=3), ask("b", n=2)]))
     assert len(first.choices) == 3
     assert len(second.choices) == 2
@@ -61,10 +73,12 @@ def test_server_ignoring_n_gets_separate_requests() -> None:
     assert first.usage.calls + second.usage.calls == 5
 
 
-def test_every_injected_fault_is_survived_and_no_request_is_lost(loopback: LoopbackChatServer) -> None:
+def test_every_injected_fault_is_survived_and_no_request_is_lost(
+    transport: str, loopback: LoopbackChatServer
+) -> None:
     plans = ["429", "500,503", "hang", "garbage,empty", "429,garbage,502", "", "", "429,429"]
     texts = [f"request {i} [[faults:{plan}]]" if plan else f"request {i}" for i, plan in enumerate(plans)]
-    model = make_model(loopback.url, timeout=0.5)
+    model = make_model(transport, loopback.url, timeout=0.5)
     responses = asyncio.run(call_all(model, [ask(t, n=2) for t in texts]))
     for text, response in zip(texts, responses, strict=True):
         assert response.choices == (f"echo[0]: {text}", f"echo[1]: {text}")
@@ -76,32 +90,36 @@ def test_every_injected_fault_is_survived_and_no_request_is_lost(loopback: Loopb
     assert loopback.outcomes["ok"] == len(plans)
 
 
-def test_context_length_rejection_is_typed_and_not_retried(loopback: LoopbackChatServer) -> None:
-    model = make_model(loopback.url)
+def test_context_length_rejection_is_typed_and_not_retried(
+    transport: str, loopback: LoopbackChatServer
+) -> None:
+    model = make_model(transport, loopback.url)
     with pytest.raises(ContextLengthExceeded, match="maximum context length"):
         asyncio.run(call_all(model, [ask("long [[faults:ctx]]")]))
     assert loopback.outcomes["ctx"] == 1
     assert not model.retries
 
 
-def test_other_client_errors_fail_at_once(loopback: LoopbackChatServer) -> None:
-    model = make_model(loopback.url)
+def test_other_client_errors_fail_at_once(transport: str, loopback: LoopbackChatServer) -> None:
+    model = make_model(transport, loopback.url)
     with pytest.raises(ModelError, match="HTTP 404") as caught:
         asyncio.run(call_all(model, [ask("[[faults:404]]")]))
     assert not isinstance(caught.value, ModelUnavailable | ContextLengthExceeded)
     assert sum(loopback.outcomes.values()) == 1
 
 
-def test_repeated_garbage_is_a_model_error_naming_the_cause(loopback: LoopbackChatServer) -> None:
-    model = make_model(loopback.url)
+def test_repeated_garbage_is_a_model_error_naming_the_cause(
+    transport: str, loopback: LoopbackChatServer
+) -> None:
+    model = make_model(transport, loopback.url)
     with pytest.raises(ModelError, match="unusable response bodies") as caught:
         asyncio.run(call_all(model, [ask("[[faults:garbage,empty,garbage,garbage]]")]))
     assert "no choices" in str(caught.value) or "not JSON" in str(caught.value)
     assert loopback.outcomes["garbage"] + loopback.outcomes["empty"] == 3
 
 
-def test_refused_connection_becomes_unavailable_after_retry_seconds() -> None:
-    model = make_model(f"http://127.0.0.1:{closed_port()}/v1", retry_seconds=0.3)
+def test_refused_connection_becomes_unavailable_after_retry_seconds(transport: str) -> None:
+    model = make_model(transport, f"http://127.0.0.1:{closed_port()}/v1", retry_seconds=0.3)
     started = time.monotonic()
     with pytest.raises(ModelUnavailable, match="cannot reach"):
         asyncio.run(call_all(model, [ask("anyone?")]))
@@ -109,19 +127,19 @@ def test_refused_connection_becomes_unavailable_after_retry_seconds() -> None:
     assert model.retries["connection"] >= 2
 
 
-def test_retry_after_is_honoured() -> None:
+def test_retry_after_is_honoured(transport: str) -> None:
     with LoopbackChatServer(retry_after="0.4") as server:
-        model = make_model(server.url)
+        model = make_model(transport, server.url)
         started = time.monotonic()
         [response] = asyncio.run(call_all(model, [ask("slow down [[faults:429]]")]))
     assert time.monotonic() - started >= 0.4
     assert response.choices == ("echo[0]: slow down [[faults:429]]",)
 
 
-def test_requests_balance_over_endpoints_and_skip_a_dead_one() -> None:
+def test_requests_balance_over_endpoints_and_skip_a_dead_one(transport: str) -> None:
     with LoopbackChatServer(latency=0.05) as one, LoopbackChatServer(latency=0.05) as two:
         dead = f"http://127.0.0.1:{closed_port()}/v1"
-        model = make_model(one.url, two.url, dead)
+        model = make_model(transport, one.url, two.url, dead)
         responses = asyncio.run(call_all(model, [ask(f"q{i}") for i in range(30)]))
     assert [r.choices[0] for r in responses] == [f"echo[0]: q{i}" for i in range(30)]
     assert one.outcomes["ok"] >= 10
@@ -129,9 +147,9 @@ def test_requests_balance_over_endpoints_and_skip_a_dead_one() -> None:
     assert model.retries["connection"] >= 1
 
 
-def test_concurrency_per_endpoint_is_bounded() -> None:
+def test_concurrency_per_endpoint_is_bounded(transport: str) -> None:
     with LoopbackChatServer(latency=0.05) as server:
-        model = make_model(server.url, max_concurrency=2)
+        model = make_model(transport, server.url, max_concurrency=2)
         responses = asyncio.run(call_all(model, [ask(f"q{i}") for i in range(8)]))
     assert len(responses) == 8
     assert server.max_in_flight == 2

@@ -54,7 +54,7 @@ def test_endpoint_model_takes_every_url_and_a_default_key(monkeypatch: pytest.Mo
     model = build_model(config)
     assert isinstance(model, OpenAICompatModel)
     assert [e.base_url for e in model.endpoints] == ["http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1"]
-    assert model.endpoints[0].client.api_key == "EMPTY"
+    assert model.endpoints[0].transport.client.api_key == "EMPTY"  # type: ignore[attr-defined]
     asyncio.run(model.close())
 
 
