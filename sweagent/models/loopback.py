@@ -104,11 +104,13 @@ class LoopbackChatServer:
         self._ready.set()
         if on_ready is not None:
             on_ready(self.url)
-        async with server:
-            await self._stop.wait()
+        await self._stop.wait()
+        server.close()
+        # Idle keep-alive connections would keep wait_closed() waiting (Python >= 3.12): end them first.
         for task in list(self._handlers):
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
+        await server.wait_closed()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

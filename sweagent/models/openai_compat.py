@@ -158,7 +158,7 @@ class OpenAICompatModel:
                 self.retries[failure.cause] += 1
                 garbage += failure.cause == "garbage"
                 if garbage >= GARBAGE_LIMIT:
-                    msg = f"model {self.name}: {garbage} unusable response bodies in a row; last: {failure}"
+                    msg = f"model {self.name}: {garbage} unusable response bodies; last: {failure}"
                     raise ModelError(msg) from failure
                 delay = self.backoff.delay(attempt, failure.after, self._rng)
                 attempt += 1

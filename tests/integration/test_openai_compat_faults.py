@@ -90,6 +90,31 @@ def test_every_injected_fault_is_survived_and_no_request_is_lost(
     assert loopback.outcomes["ok"] == len(plans)
 
 
+def test_a_crowd_of_mixed_faults_loses_nothing(transport: str, loopback: LoopbackChatServer) -> None:
+    """Every call ends with its own content or its own typed error, whatever its neighbours do."""
+    plans = ["", "429", "500,garbage", "ctx", "404", "hang", "503,503", "empty"] * 6
+    texts = [f"crowd {i} [[faults:{plan}]]" for i, plan in enumerate(plans)]
+    model = make_model(transport, loopback.url, timeout=0.5, max_concurrency=8)
+
+    async def run() -> list[ModelResponse | BaseException]:
+        try:
+            return await asyncio.gather(*(model.complete(ask(t)) for t in texts), return_exceptions=True)
+        finally:
+            await model.close()
+
+    outcomes = asyncio.run(run())
+    for plan, text, outcome in zip(plans, texts, outcomes, strict=True):
+        if plan == "ctx":
+            assert isinstance(outcome, ContextLengthExceeded)
+        elif plan == "404":
+            assert isinstance(outcome, ModelError)
+            assert "HTTP 404" in str(outcome)
+        else:
+            assert isinstance(outcome, ModelResponse)
+            assert outcome.choices == (f"echo[0]: {text}",)
+    assert loopback.outcomes["ok"] == 6 * 6
+
+
 def test_context_length_rejection_is_typed_and_not_retried(
     transport: str, loopback: LoopbackChatServer
 ) -> None:
