@@ -64,16 +64,18 @@ def parse_completion(content: bytes) -> _Reply:
             text = choice["message"].get("content")
             texts.append(text if isinstance(text, str) else "")
             reasons.append(choice.get("finish_reason"))
+        raw_usage: Any = data.get("usage") or {}
+        details = raw_usage.get("prompt_tokens_details") or {}
+        usage = Usage(
+            prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
+            completion_tokens=int(
+                raw_usage.get("completion_tokens") or sum(estimate_tokens(t) for t in texts)
+            ),
+            cached_tokens=int(details.get("cached_tokens") or 0),
+            calls=1,
+        )
     except (AttributeError, KeyError, TypeError, ValueError) as err:
-        raise Transient(cause="garbage", detail=f"malformed choice ({err!r}): {content[:80]!r}") from err
-    raw_usage: Any = data.get("usage") or {}
-    details = raw_usage.get("prompt_tokens_details") or {}
-    usage = Usage(
-        prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
-        completion_tokens=int(raw_usage.get("completion_tokens") or sum(estimate_tokens(t) for t in texts)),
-        cached_tokens=int(details.get("cached_tokens") or 0),
-        calls=1,
-    )
+        raise Transient(cause="garbage", detail=f"malformed body ({err!r}): {content[:80]!r}") from err
     return _Reply(texts, reasons, usage)
 
 

@@ -58,7 +58,17 @@ def test_parse_completion_orders_choices_and_reads_usage() -> None:
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.cached_tokens) == (10, 4, 8)
 
 
-@pytest.mark.parametrize("body", [b"<html>502</html>", b"{}", b'{"choices": []}', b'{"choices": [3]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>502</html>",
+        b"{}",
+        b'{"choices": []}',
+        b'{"choices": [3]}',
+        b'{"choices": [{"message": {"content": "a"}}], "usage": {"prompt_tokens": "many"}}',
+        b'{"choices": [{"message": {"content": "a"}}], "usage": [1]}',
+    ],
+)
 def test_unusable_bodies_are_transient(body: bytes) -> None:
     with pytest.raises(Transient) as caught:
         parse_completion(body)
