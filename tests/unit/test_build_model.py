@@ -66,3 +66,14 @@ def test_a_ledger_meters_the_built_model() -> None:
     request = ModelRequest(messages=({"role": "user", "content": "f"},), purpose=Purpose(stage="relevance"))
     asyncio.run(model.complete(request))
     assert ledger.by_stage()["relevance"].calls == 1
+
+
+def test_every_models_module_declares_its_public_names() -> None:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(sweagent.models.__path__, "sweagent.models."):
+        module = importlib.import_module(info.name)
+        assert hasattr(module, "__all__"), info.name
+        for name in module.__all__:
+            assert hasattr(module, name), f"{info.name}.{name}"
