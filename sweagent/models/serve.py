@@ -74,9 +74,13 @@ def llamacpp_command(
     host: str = "127.0.0.1",
     port: int = 8080,
     n_ctx: int = 8192,
+    chat_format: str | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
-    """llama-cpp-python's OpenAI-compatible server on the CPU."""
+    """llama-cpp-python's OpenAI-compatible server on the CPU.
+
+    `chat_format` is needed when the GGUF carries no chat template (the packaged gemma: `gemma`).
+    """
     if importlib.util.find_spec("llama_cpp") is None:
         msg = "llama-cpp-python is not installed: pip install 'sweagent-scale[local]'"
         raise ConfigError(msg)
@@ -85,6 +89,8 @@ def llamacpp_command(
         raise ConfigError(msg)
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", host]
     command += ["--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "0"]
+    if chat_format:
+        command += ["--chat_format", chat_format]
     return [*command, *extra]
 
 
@@ -155,7 +161,10 @@ def serve(
         command = vllm_command(model, host=host, port=port)
     elif backend == "llamacpp":
         port = port or 8080
-        command = llamacpp_command(Path(model) if model else default_gguf(), host=host, port=port)
+        if model:
+            command = llamacpp_command(Path(model), host=host, port=port)
+        else:
+            command = llamacpp_command(default_gguf(), host=host, port=port, chat_format="gemma")
     else:
         msg = f"unknown server backend {backend!r}; use vllm or llamacpp"
         raise ConfigError(msg)

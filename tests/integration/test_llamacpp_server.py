@@ -27,7 +27,7 @@ def test_llamacpp_server_answers_chat_requests() -> None:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     url = f"http://127.0.0.1:{port}/v1"
-    command = llamacpp_command(default_gguf(), port=port, n_ctx=2048)
+    command = llamacpp_command(default_gguf(), port=port, n_ctx=2048, chat_format="gemma")
     with running_server(command, url, timeout=300):
         [name] = served_models(url)
         model = OpenAICompatModel(name, [url], timeout=120, retry_seconds=30, max_tokens=16)
