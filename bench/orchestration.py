@@ -48,7 +48,8 @@ async def run(url: str, trajectories: int, turns: int, transport: TransportName)
         "bench", [url], max_concurrency=trajectories, timeout=30, retry_seconds=0, transport=transport
     )
     try:
-        await trajectory(model, shared, 0, 1)  # warm up: first connection, imports
+        # Warm up (imports, one connection per trajectory): a long run pays this once, not per turn.
+        await asyncio.gather(*(trajectory(model, shared, s, 1) for s in range(trajectories)))
         cpu, wall = time.process_time(), time.perf_counter()
         done = await asyncio.gather(*(trajectory(model, shared, s, turns) for s in range(trajectories)))
         wall = time.perf_counter() - wall

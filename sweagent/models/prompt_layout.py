@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,6 +41,11 @@ class SharedPrompt(BaseModel):
     files: tuple[tuple[str, str], ...] = ()
     """(path, content) of the context files, most relevant first."""
 
+    @cached_property
+    def rendered(self) -> str:
+        """The shared text, rendered once per record: every turn of every trajectory reuses it."""
+        return self.render()
+
     def render(self) -> str:
         """The shared text; the same input renders to the same bytes."""
         parts = [_normalized(self.instructions), "# Issue\n\n" + _normalized(self.issue)]
@@ -55,7 +61,7 @@ def layout_messages(shared: SharedPrompt, specific: str, history: Sequence[Messa
     may go into `shared`; it goes into `specific` or `history`, after the shared prefix.
     """
     messages: list[Message] = [
-        {"role": "system", "content": shared.render()},
+        {"role": "system", "content": shared.rendered},
         {"role": "user", "content": _normalized(specific)},
     ]
     messages.extend(dict(m) for m in history)
