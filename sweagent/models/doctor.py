@@ -7,13 +7,14 @@ import os
 import time
 
 from pydantic import BaseModel, ConfigDict
+from rich.table import Table
 
 from sweagent.config import ModelConfig, ModelsConfig
 from sweagent.errors import ConfigError, ContextLengthExceeded, ModelError, ModelUnavailable
 from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.models.serve import served_models
 
-__all__ = ["EndpointCheck", "check_endpoint", "check_models"]
+__all__ = ["EndpointCheck", "check_endpoint", "check_models", "checks_table"]
 
 _PROBE = ({"role": "user", "content": "Reply with the single word OK."},)
 
@@ -102,3 +103,15 @@ async def check_models(models: ModelsConfig, timeout: float = 30.0) -> list[Endp
             one = config.model_copy(update={"base_url": url, "extra_base_urls": []})
             checks.append(check_endpoint(role, one, timeout))
     return list(await asyncio.gather(*checks))
+
+
+def checks_table(checks: list[EndpointCheck]) -> Table:
+    """A rich table of the checks: what works, and what to do about what does not."""
+    table = Table(title="model endpoints")
+    for column in ("role", "model", "endpoint", "status", "seconds", "detail / fix"):
+        table.add_column(column)
+    for check in checks:
+        status = "[green]ok[/green]" if check.ok else "[red]failed[/red]"
+        note = check.detail if check.ok else f"{check.detail}\n[yellow]fix:[/yellow] {check.fix}"
+        table.add_row(check.role, check.model, check.base_url or "-", status, f"{check.seconds:.2f}", note)
+    return table

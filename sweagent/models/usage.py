@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sweagent.config import BudgetConfig
-from sweagent.errors import BudgetExceeded
+from sweagent.errors import BudgetExceeded, StoreError
 from sweagent.models.protocol import Model, ModelRequest, ModelResponse, Purpose
 from sweagent.records import Usage
 from sweagent.store import atomic_write_text, read_json
@@ -89,6 +89,9 @@ class UsageLedger:
     def read(cls, path: Path, prices: Mapping[str, tuple[float, float]] | None = None) -> UsageLedger:
         """Continue from a usage.json a previous (interrupted) run wrote."""
         data: Any = read_json(path)
+        if not isinstance(data, dict):
+            msg = f"{path} is not a usage.json document (top level is {type(data).__name__})"
+            raise StoreError(msg)
         ledger = cls(prices)
         for iid, entry in data.get("instances", {}).items():
             for stage, usage in entry.get("by_stage", {}).items():

@@ -12,7 +12,7 @@ import pytest
 
 from sweagent.config import ModelConfig, ModelsConfig
 from sweagent.errors import ConfigError, ModelError, ModelUnavailable
-from sweagent.models.doctor import check_models
+from sweagent.models.doctor import check_models, checks_table
 from sweagent.models.loopback import LoopbackChatServer
 from sweagent.models.serve import running_server, serve, served_models
 
@@ -86,3 +86,19 @@ def test_serve_rejects_bad_requests_before_starting_anything() -> None:
 def test_serve_llamacpp_names_the_missing_extra() -> None:
     with pytest.raises(ConfigError, match=r"sweagent-scale\[local\]"):
         serve("llamacpp")
+
+
+def test_checks_table_shows_failures_with_their_fix(loopback: LoopbackChatServer) -> None:
+    from rich.console import Console
+
+    models = ModelsConfig(
+        primary=ModelConfig(name="loopback", base_url=f"http://127.0.0.1:{free_port()}/v1", retry_seconds=0),
+        relevance=ModelConfig(name="loopback", base_url=loopback.url),
+    )
+    checks = asyncio.run(check_models(models, timeout=5))
+    console = Console(width=200, record=True)
+    console.print(checks_table(checks))
+    text = console.export_text()
+    assert "failed" in text
+    assert "fix: start a server" in text
+    assert "ok" in text

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sweagent.config import BudgetConfig
-from sweagent.errors import BudgetExceeded
+from sweagent.errors import BudgetExceeded, StoreError
 from sweagent.models import ModelRequest, Purpose, ScriptedModel
 from sweagent.models.usage import Budget, MeteredModel, UsageLedger
 from sweagent.records import Usage
@@ -71,3 +71,10 @@ def test_run_cost_budget_stops_every_instance() -> None:
         asyncio.run(model.complete(request("c")))
     assert set(ledger.stops) == {"run"}
     assert ledger.total().calls == 2
+
+
+def test_reading_a_foreign_file_as_usage_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "usage.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(StoreError, match="not a usage.json document"):
+        UsageLedger.read(path)
