@@ -5,11 +5,15 @@ from __future__ import annotations
 __all__ = [
     "BudgetExceeded",
     "ConfigError",
+    "ContextLengthExceeded",
     "DatasetError",
     "FormatError",
     "ModelError",
+    "ModelUnavailable",
     "NotBuiltError",
     "RegistryError",
+    "ReplayNotFound",
+    "ScriptExhausted",
     "StoreError",
     "SweAgentError",
 ]
@@ -37,6 +41,22 @@ class StoreError(SweAgentError, OSError):
 
 class ModelError(SweAgentError, RuntimeError):
     """A model endpoint failed in a way retries could not fix."""
+
+
+class ContextLengthExceeded(ModelError, ValueError):
+    """The endpoint rejected a request as longer than the model's context; retrying cannot help."""
+
+
+class ModelUnavailable(ModelError, ConnectionError):
+    """Every retry (429, 5xx, timeouts, refused connections) failed within the configured time."""
+
+
+class ScriptExhausted(ModelError, IndexError):
+    """A scripted test model was asked for more outputs than it was given."""
+
+
+class ReplayNotFound(ModelError, LookupError):
+    """A replay model has no stored reply for the requested instance, stage, sample and turn."""
 
 
 class FormatError(SweAgentError, ValueError):

