@@ -4,7 +4,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=bootstrap.sh
-source scripts/bootstrap.sh dev
+source scripts/bootstrap.sh dev,local
 ruff check .
 ruff format --check .
 mypy

@@ -119,10 +119,15 @@ def report(run_dir: Path, html: Annotated[bool, typer.Option(help="Also write re
 @app.command()
 def serve(
     backend: Annotated[str, typer.Argument(help="vllm or llamacpp")],
-    model: Annotated[str | None, typer.Option(help="Model to serve")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model to serve (llamacpp: default packaged gemma-3-270m)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (vllm 8000, llamacpp 8080 by default)")] = None,
 ) -> None:
     """Start an OpenAI-compatible model server."""
-    _not_built("serve", 4)
+    from sweagent.models.serve import serve as serve_model
+
+    raise typer.Exit(serve_model(backend, model, port=port, echo=typer.echo))
 
 
 @images_app.command("build")
@@ -190,9 +195,36 @@ def cleanup_(
 
 
 @app.command()
-def doctor(json_: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False) -> None:
+def doctor(
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    model: Annotated[str | None, typer.Option(help="Primary model name to check")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Primary model endpoint to check")] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
     """Check Docker, images and model endpoints; say what to fix."""
-    _not_built("doctor", 4)
+    import asyncio
+    import json
+
+    from sweagent.config import load_config
+    from sweagent.models.doctor import check_models, checks_table
+    from sweagent.sandboxes import docker_checks
+
+    shortcuts = [f"models.primary.name={model}"] * bool(model) + [
+        f"models.primary.base_url={base_url}"
+    ] * bool(base_url)
+    cfg = load_config(config or [], [*(override or []), *shortcuts])
+    engine = docker_checks()
+    models = asyncio.run(check_models(cfg.models, timeout=30))
+    if json_:
+        typer.echo(json.dumps({"docker": engine, "models": [c.model_dump() for c in models]}, indent=2))
+    else:
+        for name, (ok, detail) in engine.items():
+            mark = "[green]ok[/green]" if ok else "[red]failed[/red]"
+            err_console.print(f"{name}: {mark} {detail}", highlight=False)
+        err_console.print(checks_table(models))
+    if not all(ok for ok, _ in engine.values()) or not all(c.ok for c in models):
+        raise typer.Exit(1)
 
 
 def main() -> None:

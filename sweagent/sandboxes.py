@@ -7,12 +7,13 @@ import subprocess
 
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.engine import CleanupReport, cleanup, connect
+from sandbox.errors import EngineUnavailable
 from sandbox.images import base_tag
 from sandbox.result import ExecResult
 from sweagent.config import SandboxSettings
 from sweagent.errors import ConfigError
 
-__all__ = ["docker_config", "open_shell", "remove_leftovers", "run_once"]
+__all__ = ["docker_checks", "docker_config", "open_shell", "remove_leftovers", "run_once"]
 
 
 def docker_config(
@@ -55,5 +56,23 @@ def remove_leftovers(*, images: bool = False) -> CleanupReport:
     client = connect()
     try:
         return cleanup(client, images=images)
+    finally:
+        client.close()
+
+
+def docker_checks() -> dict[str, tuple[bool, str]]:
+    """Whether the engine answers and the base image exists, each with what to do when not."""
+    try:
+        client = connect()
+    except EngineUnavailable as err:
+        return {"docker engine": (False, str(err)), "base image": (False, "needs the engine")}
+    try:
+        version = str(client.version().get("Version", "?"))
+        try:
+            client.images.get(base_tag())
+            image = (True, base_tag())
+        except Exception:  # noqa: BLE001 - any failure means the image is not usable
+            image = (False, f"{base_tag()} missing: run `python -m sandbox.images ensure-base`")
+        return {"docker engine": (True, f"version {version}"), "base image": image}
     finally:
         client.close()
