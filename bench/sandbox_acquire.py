@@ -10,7 +10,6 @@ one. Both are measured side by side in one run; the last line is `ratio: <fresh/
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import subprocess
 import sys
@@ -20,8 +19,8 @@ import time
 from pathlib import Path
 
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
-from sandbox.engine import connect, labels
-from sandbox.images import base_tag, ensure_base
+from sandbox.engine import connect
+from sandbox.images import base_tag, build_image, ensure_base
 
 EDIT = (
     "echo '# edited' >> sympy/core/add.py && echo '# edited' >> sympy/core/mul.py"
@@ -62,23 +61,15 @@ def sympy_repo(version: str, cache: Path) -> Path:
     return repo
 
 
-def build_image(repo: Path, tag: str) -> None:
+def sympy_image(repo: Path, tag: str) -> str:
     """An image of the base with the repository at /testbed, owned by the sandbox user."""
     client = connect()
-    ensure_base(client)
-    dockerfile = f"FROM {base_tag()}\nCOPY --chown=1000:1000 repo /testbed\n"
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-        tar.add(repo, arcname="repo")
-    buffer.seek(0)
-    client.images.build(
-        fileobj=buffer, custom_context=True, tag=tag, labels=labels("bench"), rm=True, forcerm=True
-    )
-    client.close()
+    try:
+        ensure_base(client)
+        dockerfile = f"FROM {base_tag()}\nCOPY --chown=1000:1000 repo /testbed\n"
+        return build_image(client, dockerfile, tag, kind="bench", context={"repo": repo})
+    finally:
+        client.close()
 
 
 def main() -> None:
@@ -94,7 +85,7 @@ def main() -> None:
         )
     )
     tag = "sweagent-bench-sympy:latest"
-    build_image(repo, tag)
+    sympy_image(repo, tag)
     config = DockerSandboxConfig(image=tag)
     print(
         f"repository: sympy {args.sympy_version} sdist, {files} files; rounds: {args.rounds}", file=sys.stderr

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 from collections.abc import Iterator
 
 import pytest
 from docker import DockerClient
 
-from sandbox.engine import LABEL, connect, labels
+from sandbox.engine import LABEL, connect
 from sandbox.errors import EngineUnavailable
-from sandbox.images import base_tag, ensure_base
+from sandbox.images import base_tag, build_image, ensure_base
 
 REPO_IMAGE = "sweagent-test-repo:latest"
 REPO_DOCKERFILE = f"""
@@ -44,14 +42,4 @@ def base_image(docker_client: DockerClient) -> str:
 @pytest.fixture(scope="session")
 def repo_image(docker_client: DockerClient, base_image: str) -> str:
     """The base image with a tiny committed git repository at /testbed."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = REPO_DOCKERFILE.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    docker_client.images.build(
-        fileobj=buffer, custom_context=True, tag=REPO_IMAGE, labels=labels("test"), rm=True, forcerm=True
-    )
-    return REPO_IMAGE
+    return build_image(docker_client, REPO_DOCKERFILE, REPO_IMAGE, kind="test")
