@@ -27,6 +27,7 @@ from sandbox.engine import connect, exec_frames, exec_script, labels
 from sandbox.errors import ImageNotFound, SandboxClosed, SandboxError
 from sandbox.restore import PristineImage, plan_restore
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult, OutputBuffer
+from sandbox.root_shell import RootShell
 from sandbox.scripts import DIFF_SCRIPT, KILL_USER_SCRIPT, OOM_COUNT_SCRIPT, RESET_SCRIPT, SECTION
 
 __all__ = ["DockerSandbox", "DockerSandboxConfig"]
@@ -89,6 +90,7 @@ class DockerSandbox:
         self._closed = False
         self._oom_seen = 0
         self._baseline_installed = False
+        self._shell: RootShell | None = None
         self._since = time.time()
         self._container = self._start()
 
@@ -136,12 +138,18 @@ class DockerSandbox:
         return str(self._container.id)
 
     def _replace(self) -> None:
+        self._close_shell()
         try:
             self._container.remove(force=True)
         except docker.errors.APIError:
             pass
         self._oom_seen, self._baseline_installed, self._since = 0, False, time.time()
         self._container = self._start()
+
+    def _close_shell(self) -> None:
+        if self._shell is not None:
+            self._shell.close()
+            self._shell = None
 
     def _alive(self) -> bool:
         try:
@@ -155,6 +163,7 @@ class DockerSandbox:
         if self._closed:
             return
         self._closed = True
+        self._close_shell()
         try:
             self._container.remove(force=True)
         except docker.errors.NotFound:
@@ -268,7 +277,17 @@ class DockerSandbox:
 
     def _root_bytes(self, script: str, *args: str) -> tuple[int | None, bytes]:
         """Run a maintenance script as root: (exit code, stdout, or stdout and stderr on failure)."""
-        code, out, err = exec_script(self._client, str(self._container.id), script, args)
+        if self._shell is None:
+            try:
+                self._shell = RootShell(self._client, self.container_id)
+            except SandboxError:
+                self._shell = None
+        if self._shell is not None:
+            try:
+                return self._shell.run(script, args)
+            except SandboxError:
+                self._shell = None  # gone with its container or stuck: fall back to a plain exec
+        code, out, err = exec_script(self._client, self.container_id, script, args)
         return code, out if code == 0 else out + err
 
     def _root(self, script: str, *args: str) -> tuple[int | None, str]:
