@@ -14,15 +14,29 @@ from docker.utils.socket import STDERR, frames_iter
 
 from sandbox.errors import EngineUnavailable
 
-__all__ = ["LABEL", "CleanupReport", "cleanup", "connect", "exec_frames", "exec_script", "labels"]
+__all__ = [
+    "LABEL",
+    "SESSION_ENV",
+    "CleanupReport",
+    "cleanup",
+    "connect",
+    "exec_frames",
+    "exec_script",
+    "labels",
+]
 
 LABEL = "sweagent"
 """Every container and image this package creates carries this label (value "1")."""
 
 
+SESSION_ENV = "SWEAGENT_SESSION"
+"""When set, its value is added as the `sweagent.session` label, so one session's objects can be found."""
+
+
 def labels(kind: str, **extra: str) -> dict[str, str]:
     """The labels of a container or image of `kind` (sandbox, pristine, base, rootfs, ...)."""
-    return {LABEL: "1", f"{LABEL}.kind": kind, **{f"{LABEL}.{k}": v for k, v in extra.items()}}
+    session = {f"{LABEL}.session": os.environ[SESSION_ENV]} if os.environ.get(SESSION_ENV) else {}
+    return {LABEL: "1", f"{LABEL}.kind": kind, **session, **{f"{LABEL}.{k}": v for k, v in extra.items()}}
 
 
 def connect(docker_host: str | None = None, timeout: float = 120.0) -> DockerClient:

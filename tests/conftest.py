@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from docker import DockerClient
 
-from sandbox.engine import LABEL, connect
+from sandbox.engine import LABEL, SESSION_ENV, connect
 from sandbox.errors import EngineUnavailable
 from sandbox.images import base_tag, build_image, ensure_base
 
@@ -28,8 +30,10 @@ def docker_client() -> Iterator[DockerClient]:
         client = connect()
     except EngineUnavailable as err:
         pytest.skip(f"no Docker engine: {err}")
+    # Containers of this test session carry its id, so other users of the engine do not count.
+    session = os.environ.setdefault(SESSION_ENV, f"tests-{uuid.uuid4().hex[:12]}")
     yield client
-    leftovers = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
+    leftovers = client.containers.list(all=True, filters={"label": f"{LABEL}.session={session}"})
     client.close()
     assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
 
