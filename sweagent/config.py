@@ -77,6 +77,12 @@ class GenerationConfig(Section):
     """Turns each trajectory may take (serial scaling)."""
     temperature: float = Field(default=0.5, ge=0)
     """Sampling temperature of the primary model."""
+    script_timeout: float = Field(default=120.0, gt=0)
+    """Seconds a reproduction test may run before it is killed."""
+    script_command: str = "python3"
+    """The interpreter a reproduction test is run with, from the repository root."""
+    observation_chars: int = Field(default=6000, ge=200)
+    """A script's output shown to the model is cut in the middle beyond this many characters."""
 
 
 class SelectionConfig(Section):

@@ -16,6 +16,7 @@ __all__ = [
     "ContextFile",
     "EvalResult",
     "EvalStatus",
+    "GenerationResult",
     "ExecResult",
     "Instance",
     "Selection",
@@ -116,6 +117,10 @@ class Turn(Record):
     """`edit`, `test`, `done`, `choose`, or `format_error`."""
     observation: str = ""
     usage: Usage = Usage()
+    script: str | None = None
+    """The trajectory's test script after this turn (testing and editing)."""
+    patch: str | None = None
+    """The trajectory's diff against the original code after this turn (editing)."""
 
 
 TrajectoryStatus = Literal["running", "done", "attempts_exhausted", "context_exhausted", "budget", "error"]
@@ -149,6 +154,18 @@ class Candidate(Record):
     patch: str
     source: str
     """Which trajectory produced it (`editing-2`) or which predictions file (`import:agentless`)."""
+
+
+class GenerationResult(Record):
+    """What the generation stage produced for one instance (`candidates.json`)."""
+
+    instance_id: str
+    candidates: tuple[Candidate, ...]
+    """Distinct non-empty final diffs of the editing trajectories, in sample order."""
+    tests: tuple[TestScript, ...]
+    """Distinct final test scripts (editing trajectories, else their testing seeds), in sample order."""
+    trajectories: dict[str, str] = Field(default_factory=dict)
+    """Final status of each trajectory, by name (`testing-0`, `editing-0`, ...)."""
 
 
 TestOutcome = Literal["pass", "fail", "broken", "timeout", "infra"]

@@ -1,0 +1,111 @@
+"""Parallel and serial scaling for one instance: N testing trajectories, each seeding an editing one.
+
+Sample i runs testing-i then editing-i (seeded with testing-i's last script); the N samples run
+concurrently, bounded by the model client's and the sandbox pool's limits. When no trajectory of the
+instance exists yet, the first testing turn of all N goes out as one request with `n=N` (identical
+prompts: the server samples N answers from one prefill). The result, `candidates.json`, lists the
+distinct candidate diffs and test scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from sweagent.errors import BudgetExceeded, ContextLengthExceeded, ModelError
+from sweagent.generation.editing_state_machine import EditingStateMachine
+from sweagent.generation.testing_state_machine import TestingStateMachine
+from sweagent.generation.trajectory import (
+    InstanceSession,
+    Reply,
+    messages_for,
+    run_trajectory,
+    trajectory_artifact,
+)
+from sweagent.models.protocol import ModelRequest, Purpose
+from sweagent.records import Candidate, GenerationResult, TestScript, Trajectory, Usage, content_id
+
+__all__ = ["CANDIDATES_ARTIFACT", "candidate_id", "generate_instance", "normalize_patch"]
+
+CANDIDATES_ARTIFACT = "candidates.json"
+_INDEX_LINE = re.compile(r"^index [0-9a-f]+\.\.[0-9a-f]+(?: \d+)?$")
+
+
+def normalize_patch(patch: str) -> str:
+    """The diff without blob ids and trailing blanks, so equal changes compare equal."""
+    lines = [line.rstrip() for line in patch.replace("\r\n", "\n").split("\n") if not _INDEX_LINE.match(line)]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def candidate_id(patch: str) -> str:
+    return content_id(normalize_patch(patch))
+
+
+async def generate_instance(session: InstanceSession) -> GenerationResult:
+    """Run (or resume) every trajectory of the instance and write `candidates.json`."""
+    store, instance_id = session.store, session.instance.instance_id
+    if store.done(instance_id, CANDIDATES_ARTIFACT):
+        return store.read(instance_id, CANDIDATES_ARTIFACT, GenerationResult)
+    samples = session.config.samples
+    firsts = await _first_replies(session, samples)
+    pairs = await asyncio.gather(*(_sample(session, i, firsts[i]) for i in range(samples)))
+    result = _collect(instance_id, pairs)
+    store.write(instance_id, CANDIDATES_ARTIFACT, result)
+    return result
+
+
+async def _sample(session: InstanceSession, index: int, first: Reply | None) -> tuple[Trajectory, Trajectory]:
+    testing = await run_trajectory(session, TestingStateMachine(session), index, first)
+    seed = testing.turns[-1].script if testing.turns else None
+    editing = await run_trajectory(session, EditingStateMachine(session, seed), index)
+    return testing, editing
+
+
+async def _first_replies(session: InstanceSession, samples: int) -> list[Reply | None]:
+    """The first testing turn of every sample in one `n=samples` request, when all start fresh."""
+    none: list[Reply | None] = [None] * samples
+    instance_id = session.instance.instance_id
+    if samples < 2 or any(
+        session.store.done(instance_id, trajectory_artifact("testing", i)) for i in range(samples)
+    ):
+        return none
+    request = ModelRequest(
+        messages=tuple(messages_for(session, TestingStateMachine(session), ())),
+        purpose=Purpose(stage="testing", instance_id=instance_id, sample=0, turn=0),
+        n=samples,
+        temperature=session.config.temperature,
+        max_tokens=session.max_tokens,
+    )
+    try:
+        response = await session.model.complete(request)
+    except (ModelError, BudgetExceeded, ContextLengthExceeded):
+        return none  # each trajectory asks on its own and records what goes wrong
+    # The one call's usage is booked on sample 0; the others' first turns cost nothing more.
+    return [Reply(text, response.usage if i == 0 else Usage()) for i, text in enumerate(response.choices)]
+
+
+def _collect(instance_id: str, pairs: list[tuple[Trajectory, Trajectory]]) -> GenerationResult:
+    candidates: dict[str, Candidate] = {}
+    tests: dict[str, TestScript] = {}
+    statuses: dict[str, str] = {}
+    for testing, editing in pairs:
+        statuses[f"testing-{testing.sample}"] = testing.status
+        statuses[f"editing-{editing.sample}"] = editing.status
+        last = editing.turns[-1] if editing.turns else None
+        patch = last.patch if last else None
+        if patch and patch.strip():
+            cid = candidate_id(patch)
+            candidates.setdefault(cid, Candidate(id=cid, patch=patch, source=f"editing-{editing.sample}"))
+        script = (
+            last.script if last and last.script else (testing.turns[-1].script if testing.turns else None)
+        )
+        if script:
+            source = f"editing-{editing.sample}" if last and last.script else f"testing-{testing.sample}"
+            tid = content_id(script)
+            tests.setdefault(tid, TestScript(id=tid, content=script, source=source))
+    return GenerationResult(
+        instance_id=instance_id,
+        candidates=tuple(candidates.values()),
+        tests=tuple(tests.values()),
+        trajectories=statuses,
+    )

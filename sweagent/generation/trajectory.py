@@ -1,0 +1,173 @@
+"""The turn loop every generation trajectory shares: ask, parse, act, observe, save.
+
+A state machine (testing, editing) only says what an action does; this loop owns the rest:
+building the messages (the shared prefix first), calling the model with the turn's purpose,
+feeding format errors back (and counting them), saving the trajectory after every turn, resuming
+from the last saved turn, and ending with an explicit status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import prompts
+from sandbox.errors import SandboxError
+from sweagent.config import GenerationConfig
+from sweagent.errors import BudgetExceeded, ContextLengthExceeded, FormatError, ModelError
+from sweagent.execution.scripts import PatchFailed, ScriptRunner
+from sweagent.generation.actions import Action, parse_reply
+from sweagent.models.prompt_layout import SharedPrompt, layout_messages
+from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
+from sweagent.records import Instance, Trajectory, TrajectoryStatus, Turn, Usage
+from sweagent.store import RunStore
+
+__all__ = ["InstanceSession", "Reply", "StateMachine", "Step", "run_trajectory", "trajectory_artifact"]
+
+
+@dataclass(frozen=True)
+class InstanceSession:
+    """What every trajectory of one instance works with."""
+
+    instance: Instance
+    shared: SharedPrompt
+    model: Model
+    runner: ScriptRunner
+    store: RunStore
+    config: GenerationConfig
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """What an action did: the observation shown to the model, and whether the trajectory is over."""
+
+    observation: str
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply obtained before the loop started (the first turn of `n` samples in one request)."""
+
+    text: str
+    usage: Usage
+
+
+class StateMachine(Protocol):
+    """The stage-specific part of a trajectory."""
+
+    kind: str
+    script: str | None
+    patch: str | None
+
+    def task(self) -> str:
+        """The first user message: this trajectory's task, after the shared prefix."""
+        ...
+
+    def restore(self, turn: Turn) -> None:
+        """Take the state recorded after `turn` (resuming a saved trajectory)."""
+        ...
+
+    async def step(self, action: Action, remaining: int) -> Step:
+        """Carry out `action`; raise FormatError when it cannot be (fed back to the model)."""
+        ...
+
+
+def trajectory_artifact(kind: str, sample: int) -> str:
+    return f"trajectories/{kind}-{sample}.json"
+
+
+async def run_trajectory(
+    session: InstanceSession, machine: StateMachine, sample: int, first: Reply | None = None
+) -> Trajectory:
+    """Run (or resume, or return if finished) trajectory `sample` of `machine.kind` to its end."""
+    instance_id = session.instance.instance_id
+    artifact = trajectory_artifact(machine.kind, sample)
+    if session.store.done(instance_id, artifact):
+        trajectory = session.store.read(instance_id, artifact, Trajectory)
+        if trajectory.status != "running":
+            return trajectory
+        if trajectory.turns:
+            machine.restore(trajectory.turns[-1])
+            first = None
+    else:
+        trajectory = Trajectory(kind=machine.kind, instance_id=instance_id, sample=sample)
+    limit = session.config.iterations
+    while len(trajectory.turns) < limit:
+        number = len(trajectory.turns)
+        try:
+            reply = first or await _ask(session, machine, trajectory.turns, sample, number)
+        except ContextLengthExceeded as err:
+            return _finish(session, trajectory, artifact, "context_exhausted", str(err))
+        except BudgetExceeded as err:
+            return _finish(session, trajectory, artifact, "budget", str(err))
+        except ModelError as err:
+            return _finish(session, trajectory, artifact, "error", f"model: {err}")
+        first = None
+        remaining = limit - number - 1
+        try:
+            action = parse_reply(machine.kind, reply.text)
+            step = await machine.step(action, remaining)
+            kind: str = action.kind
+        except FormatError as err:
+            step = Step(prompts.render("generation/format_error", error=str(err), remaining=remaining))
+            kind = "format_error"
+        except (SandboxError, PatchFailed, OSError) as err:
+            return _finish(session, trajectory, artifact, "error", f"sandbox: {err}")
+        messages: list[Message] = [{"role": "assistant", "content": reply.text}]
+        if not step.finished:
+            messages.append({"role": "user", "content": step.observation})
+        turn = Turn(
+            messages=tuple(messages),
+            action=kind,
+            observation=step.observation,
+            usage=reply.usage,
+            script=machine.script,
+            patch=machine.patch,
+        )
+        trajectory = trajectory.model_copy(
+            update={
+                "turns": (*trajectory.turns, turn),
+                "usage": trajectory.usage + reply.usage,
+                "format_errors": trajectory.format_errors + (kind == "format_error"),
+            }
+        )
+        if step.finished:
+            return _finish(session, trajectory, artifact, "done")
+        session.store.write(instance_id, artifact, trajectory)
+    return _finish(session, trajectory, artifact, "attempts_exhausted")
+
+
+def messages_for(session: InstanceSession, machine: StateMachine, turns: Sequence[Turn]) -> list[Message]:
+    """The conversation sent for the next turn: shared prefix, task, then every earlier turn."""
+    history = [message for turn in turns for message in turn.messages]
+    return layout_messages(session.shared, machine.task(), history)
+
+
+async def _ask(
+    session: InstanceSession, machine: StateMachine, turns: Sequence[Turn], sample: int, number: int
+) -> Reply:
+    request = ModelRequest(
+        messages=tuple(messages_for(session, machine, turns)),
+        purpose=Purpose(
+            stage=machine.kind, instance_id=session.instance.instance_id, sample=sample, turn=number
+        ),
+        temperature=session.config.temperature,
+        max_tokens=session.max_tokens,
+    )
+    response = await session.model.complete(request)
+    return Reply(text=response.choices[0], usage=response.usage)
+
+
+def _finish(
+    session: InstanceSession,
+    trajectory: Trajectory,
+    artifact: str,
+    status: TrajectoryStatus,
+    error: str | None = None,
+) -> Trajectory:
+    final = trajectory.model_copy(update={"status": status, "error": error})
+    session.store.write(session.instance.instance_id, artifact, final)
+    return final
