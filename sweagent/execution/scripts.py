@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -31,12 +32,7 @@ Verdict = Literal["issue present", "fixed", "broken test", "timed out", "infrast
 class SandboxLender(Protocol):
     """Lends a pristine sandbox for the length of a `with` block (`sandbox.pool.SandboxPool`)."""
 
-    def acquire(self, timeout: float | None = None) -> _Borrowed: ...
-
-
-class _Borrowed(Protocol):
-    def __enter__(self) -> Sandbox: ...
-    def __exit__(self, *exc: object) -> bool | None: ...
+    def acquire(self, timeout: float | None = None) -> AbstractContextManager[Sandbox]: ...
 
 
 class PatchFailed(RuntimeError):

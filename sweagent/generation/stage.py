@@ -1,0 +1,169 @@
+"""The generation stage for a set of instances: sandboxes on each instance's image, trajectories, candidates.
+
+Per instance: the image comes from `image_for` (built or looked up), a small pool of sandboxes is
+started on it, the context files chosen by the context stage are read from the pristine repository,
+and `generate_instance` runs every trajectory. One instance's failure (an image that does not
+build, a sandbox that dies) is recorded as its outcome and the others go on. An instance whose
+`candidates.json` exists is skipped; one interrupted mid-way resumes from its saved trajectories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from docker import DockerClient
+from pydantic import BaseModel, ConfigDict
+
+import prompts
+from sandbox.docker import DockerSandbox
+from sandbox.pool import SandboxPool
+from sandbox.restore import PristineImage
+from sweagent.config import RunConfig
+from sweagent.execution.scripts import ScriptRunner
+from sweagent.generation.fanout import CANDIDATES_ARTIFACT, generate_instance
+from sweagent.generation.trajectory import InstanceSession
+from sweagent.models.prompt_layout import SharedPrompt
+from sweagent.models.protocol import Model
+from sweagent.records import Context, GenerationResult, Instance
+from sweagent.sandboxes import docker_config
+from sweagent.store import RunStore
+
+__all__ = ["GenerationOutcome", "generation_prompt", "run_generation_stage"]
+
+CONTEXT_ARTIFACT = "context.json"
+
+
+class GenerationOutcome(BaseModel):
+    """How the stage ended for one instance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    instance_id: str
+    status: Literal["done", "skipped", "error"]
+    """`done`: candidates.json written; `skipped`: it existed; `error`: not written (see detail)."""
+    candidates: int = 0
+    tests: int = 0
+    detail: str = ""
+
+
+def generation_prompt(
+    instance: Instance, files: Sequence[tuple[str, str]], *, workdir: str, script_command: str
+) -> SharedPrompt:
+    """The part shared by every testing and editing trajectory of the instance."""
+    instructions = prompts.render(
+        "generation/instructions", repo=instance.repo, workdir=workdir, script_command=script_command
+    )
+    return SharedPrompt(instructions=instructions, issue=instance.problem_statement, files=tuple(files))
+
+
+async def run_generation_stage(
+    instances: Sequence[Instance],
+    *,
+    run_dir: Path,
+    config: RunConfig,
+    model: Model,
+    image_for: Callable[[Instance], str],
+    client: DockerClient,
+) -> dict[str, GenerationOutcome]:
+    """Write `<run_dir>/<instance>/candidates.json` for each instance, `config.concurrency` at a time."""
+    store = RunStore(run_dir)
+    limit = asyncio.Semaphore(config.concurrency)
+
+    async def bounded(instance: Instance) -> GenerationOutcome:
+        async with limit:
+            return await _one(instance, store, config, model, image_for, client)
+
+    outcomes = await asyncio.gather(*(bounded(instance) for instance in instances))
+    return {outcome.instance_id: outcome for outcome in outcomes}
+
+
+async def _one(
+    instance: Instance,
+    store: RunStore,
+    config: RunConfig,
+    model: Model,
+    image_for: Callable[[Instance], str],
+    client: DockerClient,
+) -> GenerationOutcome:
+    iid = instance.instance_id
+    if store.done(iid, CANDIDATES_ARTIFACT):
+        stored = store.read(iid, CANDIDATES_ARTIFACT, GenerationResult)
+        return _outcome(stored, "skipped", f"{CANDIDATES_ARTIFACT} exists")
+    try:
+        image = await asyncio.to_thread(image_for, instance)
+        pool = await asyncio.to_thread(_open_pool, client, image, config)
+    except Exception as err:  # the image or the engine failed for this instance; the run goes on
+        return GenerationOutcome(
+            instance_id=iid, status="error", detail=f"sandbox: {type(err).__name__}: {err}"
+        )
+    try:
+        files = await asyncio.to_thread(_context_files, store, iid, pool[0])
+        sandbox_config = docker_config(config.sandbox, image)
+        generation = config.generation
+        session = InstanceSession(
+            instance=instance,
+            shared=generation_prompt(
+                instance, files, workdir=sandbox_config.workdir, script_command=generation.script_command
+            ),
+            model=model,
+            runner=ScriptRunner(
+                pool[0],
+                timeout=generation.script_timeout,
+                command=generation.script_command,
+                concurrency=config.sandbox.pool_size,
+            ),
+            store=store,
+            config=generation,
+            max_tokens=config.models.primary.max_tokens,
+        )
+        result = await generate_instance(session)
+    except Exception as err:  # recorded for this instance; saved trajectories let a re-run resume
+        return GenerationOutcome(instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}")
+    finally:
+        await asyncio.to_thread(_close_pool, pool)
+    return _outcome(result, "done", "")
+
+
+def _outcome(result: GenerationResult, status: Literal["done", "skipped"], detail: str) -> GenerationOutcome:
+    return GenerationOutcome(
+        instance_id=result.instance_id,
+        status=status,
+        candidates=len(result.candidates),
+        tests=len(result.tests),
+        detail=detail,
+    )
+
+
+def _open_pool(
+    client: DockerClient, image: str, config: RunConfig
+) -> tuple[SandboxPool[DockerSandbox], PristineImage]:
+    pristine = PristineImage(client, image)
+    sandbox_config = docker_config(config.sandbox, image)
+    pool = SandboxPool(lambda: sandbox_config.build(client, pristine), size=config.sandbox.pool_size)
+    return pool, pristine
+
+
+def _close_pool(pool: tuple[SandboxPool[DockerSandbox], PristineImage]) -> None:
+    try:
+        pool[0].close()
+    finally:
+        pool[1].close()
+
+
+def _context_files(
+    store: RunStore, instance_id: str, pool: SandboxPool[DockerSandbox]
+) -> list[tuple[str, str]]:
+    """(path, text) of the context stage's files, read from the pristine repository, in rank order."""
+    if not store.done(instance_id, CONTEXT_ARTIFACT):
+        return []
+    context = store.read(instance_id, CONTEXT_ARTIFACT, Context)
+    files = []
+    with pool.acquire() as box:
+        for entry in context.files:
+            try:
+                files.append((entry.path, box.read_file(entry.path).decode("utf-8", errors="replace")))
+            except (FileNotFoundError, OSError):
+                continue  # the context named a file the image lacks: leave it out rather than fail
+    return files
