@@ -52,11 +52,32 @@ def run(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint")] = None,
     samples: Annotated[int | None, typer.Option(help="Parallel trajectories per instance")] = None,
     iterations: Annotated[int | None, typer.Option(help="Turns per trajectory")] = None,
-    run_dir: Annotated[Path | None, typer.Option(help="Run directory")] = None,
+    run_dir: Annotated[
+        Path | None, typer.Option(help="Run directory (default: a new one under runs/)")
+    ] = None,
     stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None,
+    repos_dir: Annotated[Path | None, typer.Option(help="Folder of <owner>/<name> git repositories")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record")] = False,
 ) -> None:
-    """Solve every selected instance of a dataset."""
-    _not_built("run", 8)
+    """Solve every selected instance of a dataset (`--model` also names the relevance model unless set)."""
+    from sweagent.pipeline import RunRequest, run_command
+
+    request = RunRequest(
+        dataset=dataset,
+        instances=tuple(i.strip() for i in (instances or "").split(",") if i.strip()),
+        filter=filter_,
+        config_files=tuple(config or ()),
+        overrides=tuple(override or ()),
+        model=model,
+        base_url=base_url,
+        samples=samples,
+        iterations=iterations,
+        run_dir=run_dir,
+        stages=stages,
+        repos_dir=repos_dir,
+        strict=strict,
+    )
+    raise typer.Exit(run_command(request, err_console))
 
 
 @app.command()

@@ -1,0 +1,229 @@
+"""`sweagent run`: the stages in order over a dataset, into one run directory that can be resumed.
+
+Stages: `context` (files for the prompt), `generate` (testing and editing trajectories, candidates).
+Each stage writes one artifact per instance and skips instances whose artifact exists, so running
+the same command again continues an interrupted run. An instance that fails a stage is recorded
+and left out of the later stages; the run goes on and exits 1 at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.table import Table
+
+from sweagent.config import RunConfig, load_config
+from sweagent.datasets import LoadedDataset, RepoSources, load_dataset
+from sweagent.errors import ConfigError
+from sweagent.models.factory import build_model
+from sweagent.models.protocol import Model
+from sweagent.models.usage import Budget, UsageLedger
+from sweagent.records import Instance
+from sweagent.store import atomic_write_text
+
+__all__ = ["BUILT_STAGES", "STAGES", "RunRequest", "parse_stages", "resolve_config", "run_command"]
+
+STAGES = ("context", "generate", "select", "evaluate")
+"""Every stage, in order."""
+BUILT_STAGES = ("context", "generate")
+"""The stages this version runs; the others are refused with a clear message."""
+
+
+class RunRequest(BaseModel):
+    """What `sweagent run` was asked to do."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    dataset: str
+    instances: tuple[str, ...] = ()
+    filter: str | None = None
+    config_files: tuple[Path, ...] = ()
+    overrides: tuple[str, ...] = ()
+    model: str | None = None
+    base_url: str | None = None
+    samples: int | None = None
+    iterations: int | None = None
+    run_dir: Path | None = None
+    stages: str | None = None
+    repos_dir: Path | None = None
+    strict: bool = False
+
+
+def parse_stages(text: str | None) -> tuple[str, ...]:
+    """The stages named in `a,b` (all built ones when None), in pipeline order; ConfigError otherwise."""
+    if text is None:
+        return BUILT_STAGES
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in STAGES]
+    if unknown or not names:
+        msg = f"unknown stage(s) {', '.join(unknown) or '(none given)'}; stages are {', '.join(STAGES)}"
+        raise ConfigError(msg)
+    unbuilt = [name for name in names if name not in BUILT_STAGES]
+    if unbuilt:
+        built = ", ".join(BUILT_STAGES)
+        msg = f"stage(s) {', '.join(unbuilt)} are not built yet in this version; built: {built}"
+        raise ConfigError(msg)
+    return tuple(name for name in STAGES if name in names)
+
+
+def resolve_config(request: RunRequest) -> RunConfig:
+    """Defaults <- YAML files <- `-o` overrides <- the shortcut options."""
+    shortcuts = []
+    if request.model is not None:
+        shortcuts.append(f"models.primary.name={request.model}")
+        if not _relevance_named(request):
+            shortcuts.append(f"models.relevance.name={request.model}")
+    if request.base_url is not None:
+        shortcuts.append(f"models.primary.base_url={request.base_url}")
+    if request.samples is not None:
+        shortcuts.append(f"generation.samples={request.samples}")
+    if request.iterations is not None:
+        shortcuts.append(f"generation.iterations={request.iterations}")
+    # A model name is a string even when it looks like YAML of another type.
+    quoted = [_quote_value(s) if s.startswith("models.") else s for s in shortcuts]
+    return load_config(request.config_files, [*request.overrides, *quoted])
+
+
+def _relevance_named(request: RunRequest) -> bool:
+    if any(o.startswith("models.relevance.name=") for o in request.overrides):
+        return True
+    relevance = load_config(request.config_files, request.overrides).models.relevance
+    return "name" in relevance.model_fields_set
+
+
+def _quote_value(override: str) -> str:
+    key, _, value = override.partition("=")
+    return f"{key}='{value.replace(chr(39), chr(39) * 2)}'"
+
+
+def default_run_dir(dataset: str, root: Path = Path("runs")) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(dataset).stem if "/" in dataset else dataset).strip("-")
+    return root / f"{time.strftime('%Y%m%d-%H%M%S')}-{slug or 'run'}"
+
+
+def run_command(request: RunRequest, console: Console | None = None) -> int:
+    """Run the requested stages; 0 when every instance went through, 1 when some failed."""
+    console = console or Console(stderr=True, soft_wrap=True)
+    stages = parse_stages(request.stages)
+    config = resolve_config(request)
+    loaded = load_dataset(
+        request.dataset,
+        instances=list(request.instances) or None,
+        filter=request.filter,
+        strict=request.strict,
+    )
+    for problem in loaded.problems:
+        console.print(f"[yellow]skipped record:[/yellow] {problem}", highlight=False)
+    if not loaded.instances:
+        msg = f"dataset {request.dataset!r} selects no instance"
+        raise ConfigError(msg)
+    run_dir = request.run_dir or default_run_dir(request.dataset)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.yaml", config.to_yaml())
+    console.print(
+        f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(loaded.instances)}"
+    )
+    ledger = UsageLedger(config.models.prices)
+    failures = asyncio.run(_stages(stages, loaded, config, run_dir, ledger, request, console))
+    ledger.write(run_dir / "usage.json")
+    return 1 if failures else 0
+
+
+async def _stages(
+    stages: Sequence[str],
+    loaded: LoadedDataset,
+    config: RunConfig,
+    run_dir: Path,
+    ledger: UsageLedger,
+    request: RunRequest,
+    console: Console,
+) -> set[str]:
+    budget = Budget(config.budget, ledger)
+    primary = build_model(config.models.primary, ledger, budget)
+    relevance = build_model(config.models.relevance, ledger, budget)
+    sources = RepoSources(repos_dir=request.repos_dir)
+    failed: set[str] = set()
+    try:
+        for stage in stages:
+            pending = [i for i in loaded.instances if i.instance_id not in failed]
+            runner = _STAGE_RUNNERS[stage]
+            outcomes = await runner(pending, run_dir, config, primary, relevance, sources)
+            _print_outcomes(console, stage, outcomes)
+            failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
+    finally:
+        await primary.close()
+        await relevance.close()
+    return failed
+
+
+async def _context(
+    instances: list[Instance],
+    run_dir: Path,
+    config: RunConfig,
+    primary: Model,
+    relevance: Model,
+    sources: RepoSources,
+) -> dict[str, Any]:
+    from sweagent.context.stage import run_context_stage
+
+    return await run_context_stage(
+        instances, run_dir=run_dir, config=config, primary=primary, relevance=relevance, sources=sources
+    )
+
+
+async def _generate(
+    instances: list[Instance],
+    run_dir: Path,
+    config: RunConfig,
+    primary: Model,
+    relevance: Model,
+    sources: RepoSources,
+) -> dict[str, Any]:
+    from sandbox.engine import connect
+    from sweagent.environment import ensure_instance_image
+    from sweagent.generation.stage import run_generation_stage
+
+    client = await asyncio.to_thread(connect)
+    try:
+
+        def image_for(instance: Instance) -> str:
+            return ensure_instance_image(instance, client=client, sources=sources)
+
+        return await run_generation_stage(
+            instances, run_dir=run_dir, config=config, model=primary, image_for=image_for, client=client
+        )
+    finally:
+        client.close()
+
+
+_STAGE_RUNNERS: dict[str, Callable[..., Any]] = {"context": _context, "generate": _generate}
+
+
+def _print_outcomes(console: Console, stage: str, outcomes: dict[str, Any]) -> None:
+    table = Table(title=f"stage {stage}")
+    table.add_column("instance")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    for iid, outcome in sorted(outcomes.items()):
+        style = "red" if outcome.status == "error" else "green"
+        table.add_row(iid, f"[{style}]{outcome.status}[/{style}]", _summary(outcome))
+    console.print(table)
+
+
+def _summary(outcome: Any) -> str:
+    parts = [
+        f"{name}={getattr(outcome, name)}"
+        for name in ("files", "candidates", "tests")
+        if hasattr(outcome, name)
+    ]
+    if getattr(outcome, "recall", None) is not None:
+        parts.append(f"recall={outcome.recall:.2f}")
+    if outcome.detail:
+        parts.append(str(outcome.detail)[:300])
+    return "  ".join(parts)

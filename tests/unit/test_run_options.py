@@ -1,0 +1,68 @@
+"""`sweagent run` options: stages, shortcuts over the config, and bad input refused in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sweagent.errors import ConfigError
+from sweagent.pipeline import RunRequest, default_run_dir, parse_stages, resolve_config
+
+
+def test_stages_run_in_pipeline_order() -> None:
+    assert parse_stages("generate, context") == ("context", "generate")
+    assert parse_stages(None) == ("context", "generate")
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"), [("contxt", "unknown stage"), ("", "none given"), ("select", "not built")]
+)
+def test_bad_stages_are_refused(text: str, complaint: str) -> None:
+    with pytest.raises(ConfigError, match=complaint):
+        parse_stages(text)
+
+
+def test_shortcuts_override_files_and_model_names_stay_strings(tmp_path: Path) -> None:
+    config_file = tmp_path / "c.yaml"
+    config_file.write_text("generation:\n  samples: 3\nmodels:\n  primary:\n    name: big\n")
+    request = RunRequest(
+        dataset="swe-mini", config_files=(config_file,), model="1e3", samples=5, iterations=2
+    )
+    config = resolve_config(request)
+    assert (config.generation.samples, config.generation.iterations) == (5, 2)
+    assert config.models.primary.name == "1e3"
+    assert config.models.relevance.name == "1e3"  # --model names the relevance model when nothing else does
+
+
+def test_an_explicit_relevance_model_is_kept(tmp_path: Path) -> None:
+    request = RunRequest(dataset="swe-mini", model="big", overrides=("models.relevance.name=small",))
+    assert resolve_config(request).models.relevance.name == "small"
+
+
+def test_default_run_dirs_name_the_dataset() -> None:
+    assert default_run_dir("data/lite.jsonl").name.endswith("-lite")
+    assert default_run_dir("swe-mini").parent == Path("runs")
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--dataset", "swe-mini", "--stages", "evaluate"], "not built yet"),
+        (["--dataset", "no-such-dataset.jsonl"], "no-such-dataset"),
+        (["--dataset", "swe-mini", "--instances", "nobody__nothing-1"], "nobody__nothing-1"),
+        (["--dataset", "swe-mini", "-o", "generation.samples=0"], "generation.samples"),
+    ],
+)
+def test_bad_run_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], complaint: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sweagent", "run", *args, "--run-dir", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert complaint in result.stderr
+    assert "Traceback" not in result.stderr
