@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 import time
 from collections.abc import Callable, Iterable
 from itertools import count
@@ -84,10 +85,11 @@ class ScriptedModel:
 
     @classmethod
     def from_spec(cls, spec: str) -> ScriptedModel:
-        """`builtin` (the shipped trivial policy) or a path to a policy file."""
-        if spec == "builtin":
-            model = cls.from_file(BUILTIN_POLICY)
-            model.name = "scripted:builtin"
+        """A shipped policy by name (`builtin`, `gold`, ...) or a path to a policy file."""
+        shipped = BUILTIN_POLICY.parent / f"{spec}.py"
+        if re.fullmatch(r"[a-z_]+", spec) and spec != "__init__" and shipped.is_file():
+            model = cls.from_file(shipped)
+            model.name = f"scripted:{spec}"
             return model
         return cls.from_file(Path(spec))
 
