@@ -58,6 +58,7 @@ def run(
     stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None,
     repos_dir: Annotated[Path | None, typer.Option(help="Folder of <owner>/<name> git repositories")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record")] = False,
+    force: Annotated[bool, typer.Option(help="Continue a run directory under a changed config")] = False,
 ) -> None:
     """Solve every selected instance of a dataset (`--model` also names the relevance model unless set)."""
     from sweagent.pipeline import RunRequest, run_command
@@ -76,6 +77,7 @@ def run(
         stages=stages,
         repos_dir=repos_dir,
         strict=strict,
+        force=force,
     )
     raise typer.Exit(run_command(request, err_console))
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.table import Table
@@ -53,6 +54,8 @@ class RunRequest(BaseModel):
     stages: str | None = None
     repos_dir: Path | None = None
     strict: bool = False
+    force: bool = False
+    """Accept a config that differs from the one an existing run directory was started with."""
 
 
 def parse_stages(text: str | None) -> tuple[str, ...]:
@@ -107,6 +110,36 @@ def default_run_dir(dataset: str, root: Path = Path("runs")) -> Path:
     return root / f"{time.strftime('%Y%m%d-%H%M%S')}-{slug or 'run'}"
 
 
+def check_resumable(run_dir: Path, config: RunConfig, *, force: bool = False) -> None:
+    """Refuse to continue a run directory with a different config, naming the keys, unless `force`."""
+    stored_path = run_dir / "config.yaml"
+    if force or not stored_path.is_file():
+        return
+    try:
+        stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        msg = f"cannot read the config of the existing run {stored_path}: {err}; use --force to overwrite it"
+        raise ConfigError(msg) from err
+    before, now = _flatten(stored), _flatten(config.model_dump(mode="json"))
+    differing = sorted(key for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+    if differing:
+        more = f" and {len(differing) - 10} more" if len(differing) > 10 else ""
+        msg = (
+            f"{run_dir} was started with a different config ({', '.join(differing[:10])}{more}); "
+            "use the same options, or --force"
+        )
+        raise ConfigError(msg)
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {prefix: data}
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        flat.update(_flatten(value, f"{prefix}{key}."))
+    return {key.rstrip("."): value for key, value in flat.items()}
+
+
 def run_command(request: RunRequest, console: Console | None = None) -> int:
     """Run the requested stages; 0 when every instance went through, 1 when some failed."""
     console = console or Console(stderr=True, soft_wrap=True)
@@ -124,6 +157,7 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
         msg = f"dataset {request.dataset!r} selects no instance"
         raise ConfigError(msg)
     run_dir = request.run_dir or default_run_dir(request.dataset)
+    check_resumable(run_dir, config, force=request.force)
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / "config.yaml", config.to_yaml())
     console.print(

@@ -66,3 +66,15 @@ def test_bad_run_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], c
     assert result.returncode == 2, result.stderr
     assert complaint in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_changed_config_on_an_existing_run_is_refused_naming_the_keys(tmp_path: Path) -> None:
+    from sweagent.config import load_config
+    from sweagent.pipeline import check_resumable
+
+    (tmp_path / "config.yaml").write_text(load_config().to_yaml())
+    check_resumable(tmp_path, load_config())  # the same config continues
+    changed = load_config(overrides=["generation.samples=3", "sandbox.memory=2g"])
+    with pytest.raises(ConfigError, match=r"generation\.samples, sandbox\.memory"):
+        check_resumable(tmp_path, changed)
+    check_resumable(tmp_path, changed, force=True)
