@@ -13,7 +13,7 @@ from sweagent.config import ContextConfig
 from sweagent.context.assembly import assemble
 from sweagent.context.bm25 import Bm25Index, terms
 from sweagent.context.listing import Listing, list_source_files
-from sweagent.context.ranking import RankingOutcome, rank_files
+from sweagent.context.ranking import RankingOutcome, rank_files, ranking_key
 from sweagent.context.scan import FileJudgement, RelevanceCache, ScanInput, relevance_scan
 from sweagent.context.skeleton import skeleton
 from sweagent.context.tokens import TokenCounter
@@ -200,14 +200,7 @@ class RelevanceProvider:
         if not relevant:
             note = _no_relevant_note(judgements)
             return Context(provider=self.name, files=(), budget=budget, note=note), report
-        ranking = await rank_files(
-            instance,
-            relevant,
-            self.primary,
-            target_tokens=budget,
-            rankings=config.rankings,
-            temperature=config.ranking_temperature,
-        )
+        ranking = await self._rank(instance, relevant)
         order = list(ranking.order)
         notes = []
         if ranking.parsed == 0:
@@ -228,6 +221,31 @@ class RelevanceProvider:
             update={"ranking": ranking, "over_budget": tuple(over), "calls": report.calls + ranking.calls}
         )
         return context, report
+
+    async def _rank(self, instance: Instance, relevant: Sequence[ContextFile]) -> RankingOutcome:
+        """The merged ranking, from the cache when the same candidates were ranked before."""
+        config = self.config
+        key = ranking_key(
+            instance,
+            relevant,
+            self.primary.name,
+            target_tokens=config.budget_tokens,
+            rankings=config.rankings,
+            temperature=config.ranking_temperature,
+        )
+        cached = self.cache.get(key, RankingOutcome)
+        if cached is not None:
+            return cached.model_copy(update={"calls": 0})
+        ranking = await rank_files(
+            instance,
+            relevant,
+            self.primary,
+            target_tokens=config.budget_tokens,
+            rankings=config.rankings,
+            temperature=config.ranking_temperature,
+        )
+        self.cache.put(key, ranking)
+        return ranking
 
 
 def _no_relevant_note(judgements: Sequence[FileJudgement]) -> str:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
 from sweagent.context.assembly import merge_rankings
 from sweagent.context.grammar import parse_ranking
-from sweagent.context.prompts import render
+from sweagent.context.prompts import prompt_version, render
 from sweagent.errors import FormatError
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import ContextFile, Instance
 
-__all__ = ["SUMMARY_CHARS", "RankingOutcome", "rank_files"]
+__all__ = ["SUMMARY_CHARS", "TEMPLATES", "RankingOutcome", "rank_files", "ranking_key"]
 
+TEMPLATES = ("ranking",)
 SUMMARY_CHARS = 600
 """A summary longer than this is cut in the ranking prompt, which shows every relevant file."""
 
@@ -34,6 +37,29 @@ class RankingOutcome(BaseModel):
     errors: tuple[str, ...] = ()
     """Format errors of rankings that stayed unparseable after their retry."""
     calls: int = 0
+
+
+def ranking_key(
+    instance: Instance,
+    candidates: Sequence[ContextFile],
+    model: str,
+    *,
+    target_tokens: int,
+    rankings: int,
+    temperature: float,
+) -> str:
+    """Cache key of a ranking: the issue, the candidates with their summaries, the model and the prompt."""
+    parts = [
+        instance.instance_id,
+        instance.problem_statement,
+        [file.model_dump() for file in candidates],
+        model,
+        prompt_version(*TEMPLATES),
+        target_tokens,
+        rankings,
+        temperature,
+    ]
+    return "ranking-" + hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
 def _cut(summary: str) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -33,6 +33,7 @@ TEMPLATES = ("relevance_system", "relevance")
 REPLY_TOKENS = 1024
 
 Shown = Literal["content", "skeleton", "truncated"]
+R = TypeVar("R", bound=BaseModel)
 
 
 class ScanInput(BaseModel):
@@ -77,7 +78,10 @@ def shown_text(path: str, text: str, tokens: int, window_tokens: int) -> tuple[S
 
 
 class RelevanceCache:
-    """One JSON file per answer under `root`, keyed by a hash of everything the answer depends on."""
+    """One JSON file per answer under `root`, keyed by a hash of everything the answer depends on.
+
+    It holds relevance judgements and rankings (see `sweagent.context.ranking.ranking_key`).
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -91,15 +95,16 @@ class RelevanceCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> FileJudgement | None:
+    def get(self, key: str, record_type: type[R] = FileJudgement) -> R | None:  # type: ignore[assignment]
+        """The cached answer, or None when absent or unreadable (then the model is asked again)."""
         path = self._path(key)
         try:
-            return FileJudgement.model_validate_json(path.read_text(encoding="utf-8"))
+            return record_type.model_validate_json(path.read_text(encoding="utf-8"))
         except (OSError, ValidationError):
             return None
 
-    def put(self, key: str, judgement: FileJudgement) -> None:
-        atomic_write_text(self._path(key), judgement.model_dump_json() + "\n")
+    def put(self, key: str, answer: BaseModel) -> None:
+        atomic_write_text(self._path(key), answer.model_dump_json() + "\n")
 
 
 async def _judge(model: Model, instance: Instance, item: ScanInput, window: int) -> FileJudgement:

@@ -1,4 +1,4 @@
-"""File listing: tracked source files only; tests, vendored, generated, binary and non-UTF-8 files left out."""
+"""File listing: tracked source files only; tests, vendored, generated, binary, non-UTF-8 files left out."""
 
 from __future__ import annotations
 

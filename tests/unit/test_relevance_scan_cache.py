@@ -81,7 +81,8 @@ def test_the_retry_shows_the_format_error_and_its_answer_counts(tmp_path: Path) 
 
 def test_an_endpoint_failure_is_recorded_for_the_file_but_not_cached(tmp_path: Path) -> None:
     def down(messages: list[Message], purpose: Purpose) -> str:
-        raise ModelUnavailable("endpoint down")
+        msg = "endpoint down"
+        raise ModelUnavailable(msg)
 
     cache = RelevanceCache(tmp_path)
     [judged] = _scan(ScriptedModel(down, name="m"), [_item("a.py", "x")], cache)

@@ -5,7 +5,8 @@ end to end in tests and CI: `--model scripted:sweagent/models/policies/keyword_r
 
 - relevance: the file is relevant when it names at least two of the issue's code-like terms
   (identifiers with `_`, `.` or inner capitals, or words inside backticks and code blocks), or when
-  its file name is one of them; the summary lists the terms found, over two lines.
+  the issue names its file (`blueprints.py` for "blueprint"); the summary lists the terms found, over
+  two lines.
 - ranking: the candidates, most terms first, ties by path.
 - any other stage: `<done/>` (as the builtin test policy).
 """
@@ -48,8 +49,9 @@ def _relevance(messages: list[dict[str, str]]) -> str:
         return "RELEVANCE: Not Relevant"
     path, content = file.group(1), file.group(2)
     terms = [t for t in issue_terms(issue.group(1)) if re.search(rf"\b{re.escape(t)}\b", content)]
-    stem = path.rsplit("/", 1)[-1].removesuffix(".py")
-    named = stem in issue_terms(issue.group(1)) and len(stem) >= 4
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    words = {w.lower() for w in _WORD.findall(issue.group(1))}
+    named = len(stem) >= 4 and (stem in words or stem.removesuffix("s") in words)
     if len(terms) < MIN_SHARED and not named:
         return "RELEVANCE: Not Relevant"
     return (
