@@ -75,7 +75,7 @@ class ContextConfig(Section):
     ranking_temperature: float = Field(default=0.7, ge=0)
     """Sampling temperature when several rankings are asked for (one ranking uses 0)."""
     cache_dir: Path | None = None
-    """Where relevance answers are cached; None keeps them in `<run_dir>/cache/relevance`."""
+    """Where relevance answers and rankings are cached; None keeps them in `<run_dir>/cache/context`."""
 
 
 class GenerationConfig(Section):

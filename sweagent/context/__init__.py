@@ -2,6 +2,7 @@
 
 from sweagent.context.assembly import assemble, gold_files, merge_rankings, recall
 from sweagent.context.bm25 import Bm25Index, terms
+from sweagent.context.cache import AnswerCache
 from sweagent.context.command import context_command
 from sweagent.context.grammar import Verdict, parse_ranking, parse_relevance
 from sweagent.context.listing import Listing, SourceFile, list_source_files
@@ -13,7 +14,7 @@ from sweagent.context.providers import (
     bm25_order,
 )
 from sweagent.context.ranking import RankingOutcome, rank_files
-from sweagent.context.scan import FileJudgement, RelevanceCache, ScanInput, relevance_scan
+from sweagent.context.scan import FileJudgement, ScanInput, relevance_scan
 from sweagent.context.skeleton import python_skeleton, skeleton
 from sweagent.context.stage import ContextOutcome, run_context_stage
 from sweagent.context.tokens import ApproximateCounter, TokenCounter, VllmTokenizeCounter, token_counter_for
@@ -28,7 +29,7 @@ __all__ = [
     "FileJudgement",
     "Listing",
     "RankingOutcome",
-    "RelevanceCache",
+    "AnswerCache",
     "RelevanceProvider",
     "ScanInput",
     "SourceFile",

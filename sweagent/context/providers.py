@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict
 from sweagent.config import ContextConfig
 from sweagent.context.assembly import assemble
 from sweagent.context.bm25 import Bm25Index, terms
+from sweagent.context.cache import AnswerCache
 from sweagent.context.listing import Listing, list_source_files
 from sweagent.context.ranking import RankingOutcome, rank_files, ranking_key
-from sweagent.context.scan import FileJudgement, RelevanceCache, ScanInput, relevance_scan
+from sweagent.context.scan import FileJudgement, ScanInput, relevance_scan
 from sweagent.context.skeleton import skeleton
 from sweagent.context.tokens import TokenCounter
 from sweagent.models.protocol import Model
@@ -66,6 +67,10 @@ class ReportingProvider(Protocol):
     """A provider that also explains how it chose (the built-in ones)."""
 
     async def provide_with_report(self, instance: Instance, repo: Path) -> tuple[Context, ContextReport]: ...
+
+
+RANKING = "merged"
+"""The one key inside a ranking's cache shard."""
 
 
 def bm25_order(instance: Instance, files: Sequence[ScanInput]) -> list[str]:
@@ -149,7 +154,7 @@ class RelevanceProvider:
         relevance: Model,
         primary: Model,
         concurrency: int,
-        cache: RelevanceCache,
+        cache: AnswerCache,
     ) -> None:
         self.config = config
         self.counter = counter
@@ -233,7 +238,7 @@ class RelevanceProvider:
             rankings=config.rankings,
             temperature=config.ranking_temperature,
         )
-        cached = self.cache.get(key, RankingOutcome)
+        cached = self.cache.get(key, RANKING, RankingOutcome)
         if cached is not None:
             return cached.model_copy(update={"calls": 0})
         ranking = await rank_files(
@@ -244,7 +249,8 @@ class RelevanceProvider:
             rankings=config.rankings,
             temperature=config.ranking_temperature,
         )
-        self.cache.put(key, ranking)
+        self.cache.put(key, RANKING, ranking)
+        self.cache.flush()
         return ranking
 
 

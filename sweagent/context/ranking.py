@@ -50,6 +50,7 @@ def ranking_key(
 ) -> str:
     """Cache key of a ranking: the issue, the candidates with their summaries, the model and the prompt."""
     parts = [
+        "ranking",
         instance.instance_id,
         instance.problem_statement,
         [file.model_dump() for file in candidates],
@@ -59,7 +60,7 @@ def ranking_key(
         rankings,
         temperature,
     ]
-    return "ranking-" + hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
 def _cut(summary: str) -> str:

@@ -2,7 +2,7 @@
 
 A reply that breaks the grammar is answered once with the parse error; a second bad reply is
 recorded as that file's format error. Answers (format errors included) are cached on disk by
-(issue, path, file content hash, model, prompt version, window), so a re-run makes no model calls.
+(issue, model, prompt version, window; path and content hash), so a re-run makes no model calls.
 Endpoint failures are recorded for the file but not cached: a later run asks again.
 """
 
@@ -12,28 +12,25 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from sweagent.context.cache import AnswerCache
 from sweagent.context.grammar import parse_relevance
 from sweagent.context.prompts import prompt_version, render
 from sweagent.context.skeleton import fit_to_window, skeleton
 from sweagent.errors import FormatError, ModelError
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import Instance
-from sweagent.store import atomic_write_text
 
-__all__ = ["CHARS_PER_TOKEN", "FileJudgement", "RelevanceCache", "ScanInput", "relevance_scan", "shown_text"]
+__all__ = ["CHARS_PER_TOKEN", "FileJudgement", "ScanInput", "relevance_scan", "scan_scope", "shown_text"]
 
 CHARS_PER_TOKEN = 4
 """Used only to cut a skeleton or a file head to the window."""
 TEMPLATES = ("relevance_system", "relevance")
-REPLY_TOKENS = 1024
 
 Shown = Literal["content", "skeleton", "truncated"]
-R = TypeVar("R", bound=BaseModel)
 
 
 class ScanInput(BaseModel):
@@ -77,40 +74,19 @@ def shown_text(path: str, text: str, tokens: int, window_tokens: int) -> tuple[S
     return "truncated", fit_to_window(text, limit)
 
 
-class RelevanceCache:
-    """One JSON file per answer under `root`, keyed by a hash of everything the answer depends on.
-
-    It holds relevance judgements and rankings (see `sweagent.context.ranking.ranking_key`).
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    @staticmethod
-    def key(instance: Instance, item: ScanInput, model: str, version: str, window: int) -> str:
-        issue = hashlib.sha256(instance.problem_statement.encode("utf-8")).hexdigest()
-        parts = [instance.instance_id, issue, item.path, item.sha256, model, version, str(window)]
-        return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
-
-    def get(self, key: str, record_type: type[R] = FileJudgement) -> R | None:  # type: ignore[assignment]
-        """The cached answer, or None when absent or unreadable (then the model is asked again)."""
-        path = self._path(key)
-        try:
-            return record_type.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValidationError):
-            return None
-
-    def put(self, key: str, answer: BaseModel) -> None:
-        atomic_write_text(self._path(key), answer.model_dump_json() + "\n")
+def scan_scope(instance: Instance, model: str, version: str, window: int) -> str:
+    """The cache shard of one instance's scan: the issue, the model, the prompt version and the window."""
+    issue = hashlib.sha256(instance.problem_statement.encode("utf-8")).hexdigest()
+    parts = ["relevance", instance.instance_id, issue, model, version, window]
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
-async def _judge(model: Model, instance: Instance, item: ScanInput, window: int) -> FileJudgement:
+async def _judge(
+    model: Model, instance: Instance, item: ScanInput, window: int, system: str
+) -> FileJudgement:
     shown, content = shown_text(item.path, item.text, item.tokens, window)
     messages: list[Message] = [
-        {"role": "system", "content": render("relevance_system")},
+        {"role": "system", "content": system},
         {
             "role": "user",
             "content": render(
@@ -152,29 +128,33 @@ async def relevance_scan(
     *,
     concurrency: int,
     window_tokens: int,
-    cache: RelevanceCache,
+    cache: AnswerCache,
 ) -> list[FileJudgement]:
     """Judge every file, `concurrency` calls in flight at most; results in the order of `items`."""
-    version = prompt_version(*TEMPLATES)
+    scope = scan_scope(instance, model.name, prompt_version(*TEMPLATES), window_tokens)
+    system = render("relevance_system")
     limit = asyncio.Semaphore(concurrency)
 
     async def one(item: ScanInput) -> FileJudgement:
-        key = cache.key(instance, item, model.name, version, window_tokens)
-        hit = cache.get(key)
+        key = f"{item.path}@{item.sha256}"
+        hit = cache.get(scope, key, FileJudgement)
         if hit is not None:
             return hit.model_copy(update={"calls": 0, "cached": True})
         async with limit:
             try:
-                judgement = await _judge(model, instance, item, window_tokens)
+                judgement = await _judge(model, instance, item, window_tokens, system)
             except ModelError as err:
                 shown, _ = shown_text(item.path, item.text, item.tokens, window_tokens)
                 return FileJudgement(
                     path=item.path, tokens=item.tokens, shown=shown, relevant=None, error=f"model: {err}"
                 )
-        cache.put(key, judgement)
+        cache.put(scope, key, judgement)
         return judgement
 
-    results = await asyncio.gather(*(one(item) for item in items), return_exceptions=True)
+    try:
+        results = await asyncio.gather(*(one(item) for item in items), return_exceptions=True)
+    finally:
+        cache.flush()
     for result in results:
         if isinstance(result, BaseException):
             # A spent budget or a bug: every call has finished, so nothing is left running.

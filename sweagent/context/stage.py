@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sweagent.config import RunConfig
 from sweagent.context.assembly import recall
+from sweagent.context.cache import AnswerCache
 from sweagent.context.providers import (
     Bm25Provider,
     ContextProvider,
@@ -26,7 +27,6 @@ from sweagent.context.providers import (
     RelevanceProvider,
     ReportingProvider,
 )
-from sweagent.context.scan import RelevanceCache
 from sweagent.context.tokens import TokenCounter, token_counter_for
 from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.models.protocol import Model
@@ -57,7 +57,7 @@ class ContextOutcome(BaseModel):
 
 
 def build_provider(
-    config: RunConfig, counter: TokenCounter, *, primary: Model, relevance: Model, cache: RelevanceCache
+    config: RunConfig, counter: TokenCounter, *, primary: Model, relevance: Model, cache: AnswerCache
 ) -> ContextProvider:
     """The provider `context.provider` names."""
     section = config.context
@@ -131,7 +131,7 @@ async def run_context_stage(
     token_counter: TokenCounter | None = None,
 ) -> dict[str, ContextOutcome]:
     """Write `<run_dir>/<instance>/context.json` for each instance, `config.concurrency` at a time."""
-    cache = RelevanceCache(config.context.cache_dir or run_dir / "cache" / "relevance")
+    cache = AnswerCache(config.context.cache_dir or run_dir / "cache" / "context")
     primary_config = config.models.primary
     counter = token_counter or await token_counter_for(primary_config.base_url, primary_config.name)
     provider = build_provider(config, counter, primary=primary, relevance=relevance, cache=cache)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sweagent.context.scan import FileJudgement, RelevanceCache, ScanInput, relevance_scan
+from sweagent.context.cache import AnswerCache
+from sweagent.context.scan import FileJudgement, ScanInput, relevance_scan
 from sweagent.errors import ModelUnavailable
 from sweagent.models.protocol import Message, ModelRequest, ModelResponse, Purpose
 from sweagent.models.scripted import ScriptedModel
@@ -32,7 +33,7 @@ def _policy(messages: list[Message], purpose: Purpose) -> str:
     return "RELEVANCE: Not Relevant"
 
 
-def _scan(model: ScriptedModel, items: list[ScanInput], cache: RelevanceCache) -> list[FileJudgement]:
+def _scan(model: ScriptedModel, items: list[ScanInput], cache: AnswerCache) -> list[FileJudgement]:
     return asyncio.run(
         relevance_scan(_instance(), items, model, concurrency=4, window_tokens=1000, cache=cache)
     )
@@ -40,7 +41,7 @@ def _scan(model: ScriptedModel, items: list[ScanInput], cache: RelevanceCache) -
 
 def test_every_file_is_judged_once_and_a_rerun_makes_no_calls(tmp_path: Path) -> None:
     items = [_item("parser.py", "def parse(text): ..."), _item("util.py", "x = 1"), _item("bad.py", "y")]
-    cache = RelevanceCache(tmp_path / "cache")
+    cache = AnswerCache(tmp_path / "cache")
     model = ScriptedModel(_policy, name="m")
     judged = _scan(model, items, cache)
     assert [(j.path, j.relevant, j.summary) for j in judged] == [
@@ -61,7 +62,7 @@ def test_every_file_is_judged_once_and_a_rerun_makes_no_calls(tmp_path: Path) ->
 
 
 def test_a_changed_file_or_another_model_is_asked_again(tmp_path: Path) -> None:
-    cache = RelevanceCache(tmp_path / "cache")
+    cache = AnswerCache(tmp_path / "cache")
     _scan(ScriptedModel(_policy, name="m"), [_item("util.py", "x = 1")], cache)
     changed = ScriptedModel(_policy, name="m")
     _scan(changed, [_item("util.py", "x = 2")], cache)
@@ -72,7 +73,7 @@ def test_a_changed_file_or_another_model_is_asked_again(tmp_path: Path) -> None:
 
 def test_the_retry_shows_the_format_error_and_its_answer_counts(tmp_path: Path) -> None:
     model = ScriptedModel(_policy, name="m")
-    [judged] = _scan(model, [_item("late.py", "def parse(): ...")], RelevanceCache(tmp_path))
+    [judged] = _scan(model, [_item("late.py", "def parse(): ...")], AnswerCache(tmp_path))
     assert (judged.relevant, judged.calls, judged.error) == (True, 2, "")
     retry = model.requests[1].messages
     assert retry[-2] == {"role": "assistant", "content": "RELEVANCE: Perhaps"}
@@ -84,7 +85,7 @@ def test_an_endpoint_failure_is_recorded_for_the_file_but_not_cached(tmp_path: P
         msg = "endpoint down"
         raise ModelUnavailable(msg)
 
-    cache = RelevanceCache(tmp_path)
+    cache = AnswerCache(tmp_path)
     [judged] = _scan(ScriptedModel(down, name="m"), [_item("a.py", "x")], cache)
     assert judged.relevant is None
     assert judged.error == "model: endpoint down"
@@ -115,7 +116,7 @@ def test_calls_in_flight_never_exceed_the_concurrency_limit(tmp_path: Path) -> N
     items = [_item(f"f{i}.py", f"x = {i}") for i in range(20)]
     asyncio.run(
         relevance_scan(
-            _instance(), items, model, concurrency=3, window_tokens=1000, cache=RelevanceCache(tmp_path)
+            _instance(), items, model, concurrency=3, window_tokens=1000, cache=AnswerCache(tmp_path)
         )
     )
     assert model.peak == 3
