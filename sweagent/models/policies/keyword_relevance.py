@@ -50,7 +50,7 @@ def _relevance(messages: list[dict[str, str]]) -> str:
     path, content = file.group(1), file.group(2)
     terms = [t for t in issue_terms(issue.group(1)) if re.search(rf"\b{re.escape(t)}\b", content)]
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-    words = {w.lower() for w in _WORD.findall(issue.group(1))}
+    words = {part.lower() for word in _WORD.findall(issue.group(1)) for part in word.split(".")}
     named = len(stem) >= 4 and (stem in words or stem.removesuffix("s") in words)
     if len(terms) < MIN_SHARED and not named:
         return "RELEVANCE: Not Relevant"
