@@ -14,25 +14,31 @@ PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts" / "context"
 """Where the templates live: `prompts/context/` next to the package."""
 
 
+_RENDERING = "StrictUndefined trim_blocks lstrip_blocks"
+"""The environment's settings, part of the prompt version: they change what a template renders."""
+
+
 @cache
 def _environment(folder: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=False,
     )
 
 
-def render(name: str, folder: Path = PROMPTS_DIR, **values: object) -> str:
-    """Render `<name>.j2`; a missing value is an error, never an empty string."""
-    return _environment(folder).get_template(f"{name}.j2").render(**values)
+def render(template: str, /, *, folder: Path = PROMPTS_DIR, **values: object) -> str:
+    """Render `<template>.j2`; a missing value is an error, never an empty string."""
+    return _environment(folder).get_template(f"{template}.j2").render(**values)
 
 
 @cache
 def prompt_version(*names: str, folder: Path = PROMPTS_DIR) -> str:
     """A short hash of the templates' text: a changed prompt invalidates cached answers."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_RENDERING.encode())
     for name in names:
         digest.update((folder / f"{name}.j2").read_bytes())
     return digest.hexdigest()[:12]
