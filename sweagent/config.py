@@ -66,8 +66,16 @@ class ContextConfig(Section):
     """Tokens of file content the context may hold."""
     skip_dirs: list[str] = Field(default_factory=lambda: ["tests", "test", "testing", "docs", "examples"])
     """Directory names skipped at any depth when listing files."""
-    prefilter_files: int | None = None
+    prefilter_files: int | None = Field(default=None, ge=1)
     """Cap the relevance scan to the top-N files by BM25 on very large repositories."""
+    window_tokens: int = Field(default=8_000, ge=256)
+    """Tokens of a file the relevance model reads; a larger file is shown as its skeleton."""
+    rankings: int = Field(default=1, ge=1)
+    """Rankings the primary model writes (one request, `n` samples); they are merged."""
+    ranking_temperature: float = Field(default=0.7, ge=0)
+    """Sampling temperature when several rankings are asked for (one ranking uses 0)."""
+    cache_dir: Path | None = None
+    """Where relevance answers and rankings are cached; None keeps them in `<run_dir>/cache/context`."""
 
 
 class GenerationConfig(Section):
