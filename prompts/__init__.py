@@ -28,6 +28,8 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=_PackageLoader(),
         undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
     )

@@ -67,7 +67,8 @@ class Instance(Record):
     """A ready sandbox image for this instance, when one is given instead of built."""
     source: dict[str, str] = Field(default_factory=dict)
     """Where the code comes from when not a git remote, for example a PyPI release:
-    `{"type": "sdist", "package": "flask", "version": "2.2.5"}` (see `sweagent.datasets.sdist`)."""
+    `{"type": "sdist", "package": "flask", "version": "2.2.5"}` (see `sweagent.datasets.sdist`), or
+    the user's own repository: `{"type": "local", "path": "/abs/path/to/repo"}`."""
 
     _split_tests = field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")(_test_list)
 

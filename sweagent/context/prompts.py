@@ -8,10 +8,12 @@ from pathlib import Path
 
 import jinja2
 
+import prompts
+
 __all__ = ["PROMPTS_DIR", "prompt_version", "render"]
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts" / "context"
-"""Where the templates live: `prompts/context/` next to the package."""
+PROMPTS_DIR = Path(prompts.__file__).resolve().parent / "context"
+"""Where the templates live: `context/` of the `prompts` package (installed with sweagent)."""
 
 
 _RENDERING = "StrictUndefined trim_blocks lstrip_blocks"

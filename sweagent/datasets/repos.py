@@ -68,7 +68,7 @@ class Checkout(BaseModel):
 
     instance_id: str
     path: Path
-    origin: Literal["repos_dir", "clone", "sdist"]
+    origin: Literal["local", "repos_dir", "clone", "sdist"]
     """Which source provided the code."""
     commit: str
     """The commit checked out: `base_commit`, or the release's commit when re-based."""
@@ -84,6 +84,8 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
     """Create `dest` as a repository at the instance's base commit; DatasetError naming it when impossible."""
     sources = sources or RepoSources()
     base = instance.base_commit
+    if instance.source.get("type") == "local":
+        return _local_checkout(instance, Path(instance.source.get("path", "")), dest)
     tried: list[str] = []
     if sources.repos_dir is not None:
         local = _local_repo(sources.repos_dir.expanduser(), instance.repo)
@@ -143,6 +145,24 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
     tried.append("no sdist pin in its source field")
     msg = f"instance {instance.instance_id}: commit {base} not found ({'; '.join(tried)})"
     raise DatasetError(msg)
+
+
+def _local_checkout(instance: Instance, repo: Path, dest: Path) -> Checkout:
+    """The user's own repository (`sweagent solve`): its committed history up to `base_commit`."""
+    if not is_git_repo(repo):
+        msg = f"instance {instance.instance_id}: {repo} is not a git repository"
+        raise DatasetError(msg)
+    if not _has_commit(repo, instance.base_commit):
+        msg = f"instance {instance.instance_id}: {repo} does not contain commit {instance.base_commit}"
+        raise DatasetError(msg)
+    _copy(instance, repo, instance.base_commit, dest)
+    return Checkout(
+        instance_id=instance.instance_id,
+        path=dest,
+        origin="local",
+        commit=instance.base_commit,
+        detail=str(repo),
+    )
 
 
 def copy_history(source: Path, commit: str, dest: Path) -> None:
