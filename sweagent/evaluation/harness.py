@@ -1,0 +1,196 @@
+"""Evaluate one patch on one instance in a fresh sandbox: apply, test between markers, grade.
+
+Each failure keeps its own status: a candidate patch that does not apply is `patch_failed`, an
+environment that cannot start or set up is `env_failed`, a test run over time is `timeout`, and
+only a run that finished and was graded is `resolved` or `unresolved`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from docker import DockerClient
+
+from sandbox.docker import DockerSandboxConfig
+from sandbox.errors import ImageNotFound, SandboxError
+from sandbox.result import ExecResult
+from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
+from sweagent.records import EvalResult, EvalStatus, Instance, TestCount, content_id
+from sweagent.store import RunStore, atomic_write_text
+
+__all__ = ["EVAL_OUTPUT_LIMIT", "evaluate_instance", "save_evaluation"]
+
+EVAL_OUTPUT_LIMIT = 16 * 1024 * 1024
+"""Bytes of test output kept: large enough that a long test log reaches the grader whole."""
+_STATE = "/tmp/sweagent-eval"
+_DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
+
+
+@dataclass
+class _Outcome:
+    result: EvalResult
+    log: str
+
+
+def evaluate_instance(
+    instance: Instance,
+    patch: str,
+    *,
+    image: str,
+    test_cmd: str,
+    setup_cmds: Sequence[str] = (),
+    client: DockerClient | None = None,
+    timeout: float = 1800.0,
+    candidate_id: str | None = None,
+    store: RunStore | None = None,
+    memory: str = "4g",
+) -> EvalResult:
+    """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`."""
+    cid = candidate_id or content_id(patch)
+    log_lines: list[str] = []
+    try:
+        outcome = _evaluate(
+            instance, patch, cid, image, test_cmd, setup_cmds, client, timeout, memory, log_lines
+        )
+    except ImageNotFound as err:
+        outcome = _Outcome(_failed(instance, cid, "env_failed", str(err)), "\n".join(log_lines))
+    except SandboxError as err:
+        outcome = _Outcome(_failed(instance, cid, "error", f"sandbox: {err}"), "\n".join(log_lines))
+    if store is not None:
+        save_evaluation(store, outcome.result, outcome.log)
+    return outcome.result
+
+
+def save_evaluation(store: RunStore, result: EvalResult, log: str) -> None:
+    """`<instance>/eval/<candidate>.json` and the test log beside it, each written atomically."""
+    name = result.candidate_id or "none"
+    store.write(result.instance_id, f"eval/{name}.json", result)
+    atomic_write_text(store.path(result.instance_id, f"eval/{name}.log"), log)
+
+
+def _evaluate(
+    instance: Instance,
+    patch: str,
+    cid: str,
+    image: str,
+    test_cmd: str,
+    setup_cmds: Sequence[str],
+    client: DockerClient | None,
+    timeout: float,
+    memory: str,
+    log: list[str],
+) -> _Outcome:
+    parser = log_parser(instance)
+    if parser is None:
+        detail = f"swebench has no log parser for repository {instance.repo}"
+        return _Outcome(_failed(instance, cid, "unsupported", detail), detail)
+    config = DockerSandboxConfig(
+        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
+        output_limit=EVAL_OUTPUT_LIMIT,
+    )  # fmt: skip
+    with config.build(client=client) as sandbox:
+        if patch.strip():
+            applied = _step(log, "candidate patch", sandbox.apply_patch(patch))
+            if not applied.ok:
+                status: EvalStatus = "error" if applied.infra_error else "patch_failed"
+                return _Outcome(
+                    _failed(instance, cid, status, _why("the patch does not apply", applied)), _text(log)
+                )
+        if instance.test_patch:
+            _step(log, "restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120))
+            applied = _step(log, "test patch", sandbox.apply_patch(instance.test_patch))
+            if not applied.ok:
+                detail = _why("the instance's test patch does not apply", applied)
+                return _Outcome(_failed(instance, cid, "error", detail), _text(log))
+        setup = _step(log, "setup", sandbox.exec(_setup_script(setup_cmds), timeout=timeout))
+        if not setup.ok:
+            status = "timeout" if setup.timed_out else "env_failed"
+            return _Outcome(
+                _failed(instance, cid, status, _why("the setup commands failed", setup)), _text(log)
+            )
+        markers = Markers.new()
+        run = sandbox.exec(_test_script(test_cmd), timeout=timeout)
+    log.append(frame_log(markers, run.stdout, run.exit_code))
+    if run.infra_error:
+        return _Outcome(_failed(instance, cid, "error", f"sandbox: {run.infra_error}"), _text(log))
+    if run.timed_out:
+        detail = f"the test command ran over {timeout:g}s and was killed"
+        return _Outcome(_failed(instance, cid, "timeout", detail, run.exit_code), _text(log))
+    text = _text(log)
+    grade = grade_log(instance, parser, text, markers, run.exit_code)
+    detail = grade.detail
+    if run.stdout_bytes > len(run.stdout.encode()):
+        detail = (detail + "; " if detail else "") + "the middle of the test output was cut (too long)"
+    result = EvalResult(
+        instance_id=instance.instance_id,
+        candidate_id=cid,
+        status=grade.status,
+        fail_to_pass=grade.fail_to_pass,
+        pass_to_pass=grade.pass_to_pass,
+        tests=grade.tests,
+        exit_code=run.exit_code,
+        detail=detail,
+    )
+    return _Outcome(result, text)
+
+
+def _setup_script(setup_cmds: Sequence[str]) -> str:
+    # The setup's variables and working directory are saved for the test command, which runs in an
+    # exec of its own: the markers then frame exactly its output and never enter the sandbox.
+    lines = [
+        "set -e",
+        f"mkdir -p {_STATE}",
+        *setup_cmds,
+        f"export -p > {_STATE}/env.sh",
+        f"pwd > {_STATE}/cwd",
+    ]
+    return "\n".join(lines)
+
+
+def _test_script(test_cmd: str) -> str:
+    return f'exec 2>&1\nsource {_STATE}/env.sh\ncd "$(cat {_STATE}/cwd)"\n{test_cmd}'
+
+
+def _restore_script(test_patch: str) -> str:
+    """Put the files the test patch touches back to HEAD, so a candidate's edits there cannot block it."""
+    paths = sorted({path for pair in _DIFF_PATHS.findall(test_patch) for path in pair if path})
+    quoted = " ".join(shlex.quote(path) for path in paths)
+    return (
+        f"for f in {quoted}; do\n"
+        '  if git cat-file -e "HEAD:$f" 2>/dev/null; then git checkout -q HEAD -- "$f"\n'
+        '  else rm -f -- "$f"; fi\n'
+        "done"
+    )
+
+
+def _step(log: list[str], title: str, result: ExecResult) -> ExecResult:
+    note = f" (infrastructure: {result.infra_error})" if result.infra_error else ""
+    log.append(f"== {title}: exit {result.exit_code}{note}\n{result.stdout}{result.stderr}".rstrip() + "\n")
+    return result
+
+
+def _why(what: str, result: ExecResult) -> str:
+    tail = (result.stderr or result.stdout).strip()[-500:]
+    reason = result.infra_error or ("timed out" if result.timed_out else f"exit {result.exit_code}")
+    return f"{what} ({reason}): {tail}" if tail else f"{what} ({reason})"
+
+
+def _text(log: list[str]) -> str:
+    return "\n".join(log)
+
+
+def _failed(
+    instance: Instance, cid: str, status: EvalStatus, detail: str, exit_code: int | None = None
+) -> EvalResult:
+    return EvalResult(
+        instance_id=instance.instance_id,
+        candidate_id=cid,
+        status=status,
+        fail_to_pass=TestCount(passed=0, total=len(instance.FAIL_TO_PASS)),
+        pass_to_pass=TestCount(passed=0, total=len(instance.PASS_TO_PASS)),
+        exit_code=exit_code,
+        detail=detail,
+    )
