@@ -138,16 +138,15 @@ def _evaluate(
 
 
 def _setup_script(setup_cmds: Sequence[str]) -> str:
-    # The setup's variables and working directory are saved for the test command, which runs in an
-    # exec of its own: the markers then frame exactly its output and never enter the sandbox.
-    lines = [
-        "set -e",
-        f"mkdir -p {_STATE}",
-        *setup_cmds,
-        f"export -p > {_STATE}/env.sh",
-        f"pwd > {_STATE}/cwd",
+    # Like SWE-bench's eval script, a failing step does not stop the rest (Django's `locale-gen`
+    # needs root, for one); it is noted in the log. The variables and working directory are saved
+    # for the test command, which runs in an exec of its own: the markers then frame exactly its
+    # output and never enter the sandbox.
+    note = 'echo "sweagent: setup step exited $_code:"'
+    steps = [
+        f"{command}\n_code=$?; [ $_code = 0 ] || {note} {shlex.quote(command)} >&2" for command in setup_cmds
     ]
-    return "\n".join(lines)
+    return "\n".join([f"mkdir -p {_STATE}", *steps, f"export -p > {_STATE}/env.sh", f"pwd > {_STATE}/cwd"])
 
 
 def _test_script(test_cmd: str) -> str:

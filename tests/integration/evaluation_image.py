@@ -74,6 +74,9 @@ class Patches:
             {"tests/test_ops.py": TESTS.replace("add\n", "add, sub\n") + SLEEPING_TEST}
         )
         self.forging = diff_of({"calc/__init__.py": FORGING_INIT})
+        # Also edits the file the test patch touches: the harness puts that file back first.
+        extra_test = TESTS + "\n\ndef test_extra():\n    assert True\n"
+        self.gold_editing_tests = diff_of({**fixed, "tests/test_ops.py": extra_test})
         # Written against code that is not there (sub returning a * b): it cannot apply.
         self.not_applying = diff_of(fixed, base={"calc/ops.py": OPS.replace("a + b\n\n\n", "a * b\n\n\n")})
 

@@ -29,7 +29,7 @@ def _evaluate(
         patch,
         image=image,
         test_cmd=TEST_COMMAND,
-        setup_cmds=SETUP_COMMANDS,
+        setup_cmds=kwargs.pop("setup_cmds", SETUP_COMMANDS),  # type: ignore[arg-type]
         client=client,
         timeout=float(kwargs.pop("timeout", 120.0)),  # type: ignore[arg-type]
         store=store,
@@ -94,3 +94,21 @@ def test_missing_image_is_env_failed(docker_client: DockerClient) -> None:
     result = _evaluate(docker_client, "sweagent-test-eval-absent:none", patches().gold)
     assert result.status == "env_failed"
     assert "not found" in result.detail
+
+
+def test_candidate_edits_to_test_files_give_way_to_the_test_patch(
+    docker_client: DockerClient, eval_image: str
+) -> None:
+    result = _evaluate(docker_client, eval_image, patches().gold_editing_tests)
+    assert result.status == "resolved", result.detail
+
+
+def test_a_failing_setup_step_is_noted_and_does_not_stop_the_tests(
+    docker_client: DockerClient, eval_image: str, tmp_path: Path
+) -> None:
+    store = RunStore(tmp_path)
+    setup = ["locale-gen-that-is-not-installed", *SETUP_COMMANDS]
+    result = _evaluate(docker_client, eval_image, patches().gold, store, setup_cmds=setup)
+    assert result.status == "resolved", result.detail
+    log = store.path("demo__calc-1", f"eval/{result.candidate_id}.log").read_text()
+    assert "sweagent: setup step exited 127: locale-gen-that-is-not-installed" in log
