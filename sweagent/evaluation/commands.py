@@ -189,7 +189,7 @@ def _client(client: DockerClient | None) -> Iterator[DockerClient]:
 
 
 def _progress(console: Console, instance: Instance) -> Callable[[str], None]:
-    return lambda message: console.print(f"  {instance.instance_id}: {message}", highlight=False)
+    return lambda message: console.print(f"  {message}", highlight=False)
 
 
 def _report(
