@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from docker import DockerClient
 
@@ -30,9 +30,33 @@ _DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
 
 
 @dataclass
-class _Outcome:
-    result: EvalResult
-    log: str
+class _Evaluation:
+    """One evaluation's identity and the log it writes as it goes."""
+
+    instance: Instance
+    candidate_id: str
+    log: list[str] = field(default_factory=list)
+
+    def step(self, title: str, result: ExecResult) -> ExecResult:
+        note = f" (infrastructure: {result.infra_error})" if result.infra_error else ""
+        self.log.append(
+            f"== {title}: exit {result.exit_code}{note}\n{result.stdout}{result.stderr}".rstrip() + "\n"
+        )
+        return result
+
+    def text(self) -> str:
+        return "\n".join(self.log)
+
+    def failed(self, status: EvalStatus, detail: str, exit_code: int | None = None) -> EvalResult:
+        return EvalResult(
+            instance_id=self.instance.instance_id,
+            candidate_id=self.candidate_id,
+            status=status,
+            fail_to_pass=TestCount(total=len(self.instance.FAIL_TO_PASS)),
+            pass_to_pass=TestCount(total=len(self.instance.PASS_TO_PASS)),
+            exit_code=exit_code,
+            detail=detail,
+        )
 
 
 def evaluate_instance(
@@ -49,19 +73,20 @@ def evaluate_instance(
     memory: str = "4g",
 ) -> EvalResult:
     """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`."""
-    cid = candidate_id or content_id(patch)
-    log_lines: list[str] = []
+    evaluation = _Evaluation(instance, candidate_id or content_id(patch))
+    config = DockerSandboxConfig(
+        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
+        output_limit=EVAL_OUTPUT_LIMIT,
+    )  # fmt: skip
     try:
-        outcome = _evaluate(
-            instance, patch, cid, image, test_cmd, setup_cmds, client, timeout, memory, log_lines
-        )
+        result = _evaluate(evaluation, config, patch, test_cmd, setup_cmds, client)
     except ImageNotFound as err:
-        outcome = _Outcome(_failed(instance, cid, "env_failed", str(err)), "\n".join(log_lines))
+        result = evaluation.failed("env_failed", str(err))
     except SandboxError as err:
-        outcome = _Outcome(_failed(instance, cid, "error", f"sandbox: {err}"), "\n".join(log_lines))
+        result = evaluation.failed("error", f"sandbox: {err}")
     if store is not None:
-        save_evaluation(store, outcome.result, outcome.log)
-    return outcome.result
+        save_evaluation(store, result, evaluation.text() or result.detail)
+    return result
 
 
 def save_evaluation(store: RunStore, result: EvalResult, log: str) -> None:
@@ -72,61 +97,48 @@ def save_evaluation(store: RunStore, result: EvalResult, log: str) -> None:
 
 
 def _evaluate(
-    instance: Instance,
+    evaluation: _Evaluation,
+    config: DockerSandboxConfig,
     patch: str,
-    cid: str,
-    image: str,
     test_cmd: str,
     setup_cmds: Sequence[str],
     client: DockerClient | None,
-    timeout: float,
-    memory: str,
-    log: list[str],
-) -> _Outcome:
+) -> EvalResult:
+    instance = evaluation.instance
     parser = log_parser(instance)
     if parser is None:
-        detail = f"swebench has no log parser for repository {instance.repo}"
-        return _Outcome(_failed(instance, cid, "unsupported", detail), detail)
-    config = DockerSandboxConfig(
-        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
-        output_limit=EVAL_OUTPUT_LIMIT,
-    )  # fmt: skip
+        return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
     with config.build(client=client) as sandbox:
         if patch.strip():
-            applied = _step(log, "candidate patch", sandbox.apply_patch(patch))
+            applied = evaluation.step("candidate patch", sandbox.apply_patch(patch))
             if not applied.ok:
                 status: EvalStatus = "error" if applied.infra_error else "patch_failed"
-                return _Outcome(
-                    _failed(instance, cid, status, _why("the patch does not apply", applied)), _text(log)
-                )
+                return evaluation.failed(status, _why("the patch does not apply", applied))
         if instance.test_patch:
-            _step(log, "restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120))
-            applied = _step(log, "test patch", sandbox.apply_patch(instance.test_patch))
+            evaluation.step(
+                "restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120)
+            )
+            applied = evaluation.step("test patch", sandbox.apply_patch(instance.test_patch))
             if not applied.ok:
-                detail = _why("the instance's test patch does not apply", applied)
-                return _Outcome(_failed(instance, cid, "error", detail), _text(log))
-        setup = _step(log, "setup", sandbox.exec(_setup_script(setup_cmds), timeout=timeout))
+                return evaluation.failed("error", _why("the instance's test patch does not apply", applied))
+        setup = evaluation.step("setup", sandbox.exec(_setup_script(setup_cmds), timeout=config.timeout))
         if not setup.ok:
             status = "timeout" if setup.timed_out else "env_failed"
-            return _Outcome(
-                _failed(instance, cid, status, _why("the setup commands failed", setup)), _text(log)
-            )
-        markers = Markers.new()
-        run = sandbox.exec(_test_script(test_cmd), timeout=timeout)
-    log.append(frame_log(markers, run.stdout, run.exit_code))
+            return evaluation.failed(status, _why("the setup commands failed", setup))
+        markers = Markers.new()  # made now, after the patch is fixed, and never sent into the sandbox
+        run = sandbox.exec(_test_script(test_cmd), timeout=config.timeout)
+    evaluation.log.append(frame_log(markers, run.stdout, run.exit_code))
     if run.infra_error:
-        return _Outcome(_failed(instance, cid, "error", f"sandbox: {run.infra_error}"), _text(log))
+        return evaluation.failed("error", f"sandbox: {run.infra_error}")
     if run.timed_out:
-        detail = f"the test command ran over {timeout:g}s and was killed"
-        return _Outcome(_failed(instance, cid, "timeout", detail, run.exit_code), _text(log))
-    text = _text(log)
-    grade = grade_log(instance, parser, text, markers, run.exit_code)
+        return evaluation.failed("timeout", f"the test command ran over {config.timeout:g}s and was killed")
+    grade = grade_log(instance, parser, evaluation.text(), markers, run.exit_code)
     detail = grade.detail
     if run.stdout_bytes > len(run.stdout.encode()):
         detail = (detail + "; " if detail else "") + "the middle of the test output was cut (too long)"
-    result = EvalResult(
+    return EvalResult(
         instance_id=instance.instance_id,
-        candidate_id=cid,
+        candidate_id=evaluation.candidate_id,
         status=grade.status,
         fail_to_pass=grade.fail_to_pass,
         pass_to_pass=grade.pass_to_pass,
@@ -134,7 +146,6 @@ def _evaluate(
         exit_code=run.exit_code,
         detail=detail,
     )
-    return _Outcome(result, text)
 
 
 def _setup_script(setup_cmds: Sequence[str]) -> str:
@@ -165,31 +176,7 @@ def _restore_script(test_patch: str) -> str:
     )
 
 
-def _step(log: list[str], title: str, result: ExecResult) -> ExecResult:
-    note = f" (infrastructure: {result.infra_error})" if result.infra_error else ""
-    log.append(f"== {title}: exit {result.exit_code}{note}\n{result.stdout}{result.stderr}".rstrip() + "\n")
-    return result
-
-
 def _why(what: str, result: ExecResult) -> str:
     tail = (result.stderr or result.stdout).strip()[-500:]
     reason = result.infra_error or ("timed out" if result.timed_out else f"exit {result.exit_code}")
     return f"{what} ({reason}): {tail}" if tail else f"{what} ({reason})"
-
-
-def _text(log: list[str]) -> str:
-    return "\n".join(log)
-
-
-def _failed(
-    instance: Instance, cid: str, status: EvalStatus, detail: str, exit_code: int | None = None
-) -> EvalResult:
-    return EvalResult(
-        instance_id=instance.instance_id,
-        candidate_id=cid,
-        status=status,
-        fail_to_pass=TestCount(passed=0, total=len(instance.FAIL_TO_PASS)),
-        pass_to_pass=TestCount(passed=0, total=len(instance.PASS_TO_PASS)),
-        exit_code=exit_code,
-        detail=detail,
-    )
