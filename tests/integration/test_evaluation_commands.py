@@ -185,3 +185,25 @@ def test_validate_counts_gold_and_empty_and_leaves_out_unsupported(
     )
     assert code == 0
     assert out.getvalue().splitlines() == ["gold resolved 1/1, empty resolved 0/1"]
+
+
+def test_evaluate_run_dir_reads_its_predictions_and_writes_results_beside_them(
+    docker_client: DockerClient, eval_image: str, tmp_path: Path
+) -> None:
+    dataset = _dataset(tmp_path / "dataset.jsonl", [make_instance("demo__calc-1")])
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    row = {"instance_id": "demo__calc-1", "model_name_or_path": "sweagent", "model_patch": ""}
+    (run_dir / "predictions.jsonl").write_text(json.dumps(row) + "\n")
+    console, _, out_console, _ = _consoles()
+    code = evaluate_command(
+        None,
+        dataset,
+        run_dir,
+        provider=ScriptedProvider(eval_image, {}),
+        client=docker_client,
+        console=console,
+        out=out_console,
+    )
+    assert code == 0  # unresolved is a grade, not a failure of the run
+    assert read_results(run_dir).instances["demo__calc-1"].status == "unresolved"
