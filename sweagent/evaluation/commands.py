@@ -17,7 +17,7 @@ from rich.table import Table
 from sandbox.engine import connect
 from sweagent.datasets.loading import load_dataset
 from sweagent.datasets.repos import RepoSources
-from sweagent.errors import DatasetError
+from sweagent.errors import DatasetError, StoreError
 from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, results_table, write_results
@@ -29,6 +29,7 @@ __all__ = ["evaluate_command", "new_run_dir", "validate_command"]
 
 PREDICTIONS_FILE = "predictions.jsonl"
 _BROKEN = frozenset({"env_failed", "error"})
+_GRADED = frozenset({"resolved", "unresolved", "patch_failed", "unsupported"})
 
 
 def new_run_dir(runs_root: Path, kind: str) -> Path:
@@ -74,18 +75,21 @@ def evaluate_command(
     with _client(client) as engine:
         for number, (instance, prediction) in enumerate(chosen, start=1):
             started = time.monotonic()
-            environment = prepare_environment(
-                instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
-            )
-            result = evaluate_in(
-                environment,
-                instance,
-                prediction.model_patch,
-                candidate_id=content_id(prediction.model_patch),
-                client=engine,
-                store=store,
-                timeout=timeout,
-            )
+            candidate_id = content_id(prediction.model_patch)
+            result = _stored(store, instance.instance_id, candidate_id)
+            if result is None:
+                environment = prepare_environment(
+                    instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
+                )
+                result = evaluate_in(
+                    environment,
+                    instance,
+                    prediction.model_patch,
+                    candidate_id=candidate_id,
+                    client=engine,
+                    store=store,
+                    timeout=timeout,
+                )
             results.append(result)
             _report(console, number, len(chosen), result, time.monotonic() - started)
     summary = build_results(results)
@@ -139,6 +143,7 @@ def validate_command(
     gold_ok = sum(gold.status == "resolved" for gold, _ in supported)
     empty_ok = sum(empty.status == "resolved" for _, empty in supported)
     _write_validation(run_dir, pairs)
+    console.print(f"logs in {run_dir}", highlight=False)
     console.print(_validation_table(pairs))
     if unsupported := len(pairs) - total:
         console.print(f"{unsupported} instance(s) unsupported, not counted", highlight=False)
@@ -174,6 +179,20 @@ def _match(
         msg = f"no prediction matches an instance of dataset {dataset}"
         raise DatasetError(msg)
     return list(chosen.values())
+
+
+def _stored(store: RunStore, instance_id: str, candidate_id: str) -> EvalResult | None:
+    """A graded result saved by an earlier run, so an interrupted evaluation continues where it stopped.
+
+    Environment failures, errors and timeouts are tried again: they may not happen twice."""
+    artifact = f"eval/{candidate_id}.json"
+    if not store.done(instance_id, artifact):
+        return None
+    try:
+        result = store.read(instance_id, artifact, EvalResult)
+    except StoreError:
+        return None
+    return result if result.status in _GRADED else None
 
 
 @contextmanager

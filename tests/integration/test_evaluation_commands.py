@@ -206,4 +206,14 @@ def test_evaluate_run_dir_reads_its_predictions_and_writes_results_beside_them(
         out=out_console,
     )
     assert code == 0  # unresolved is a grade, not a failure of the run
-    assert read_results(run_dir).instances["demo__calc-1"].status == "unresolved"
+    first = read_results(run_dir)
+    assert first.instances["demo__calc-1"].status == "unresolved"
+
+    # Run again: the stored grade is reused, the environment is not even asked for.
+    provider = ScriptedProvider(eval_image, {})
+    code = evaluate_command(
+        None, dataset, run_dir, provider=provider, client=docker_client, console=console, out=out_console
+    )
+    assert code == 0
+    assert provider.asked == []
+    assert read_results(run_dir) == first
