@@ -33,7 +33,7 @@ RUN git init -q . && git add -A && git commit -q -m base
 USER root
 """
 
-SETUP_COMMANDS = ["source /opt/venv/bin/activate", "export PYTHONDONTWRITEBYTECODE=1"]
+SETUP_COMMANDS = ("source /opt/venv/bin/activate", "export PYTHONDONTWRITEBYTECODE=1")
 TEST_COMMAND = "python -m pytest -rA -p no:cacheprovider tests/test_ops.py"
 
 OPS = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a + b\n"

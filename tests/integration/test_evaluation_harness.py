@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from docker import DockerClient
 from evaluation_image import SETUP_COMMANDS, TEST_COMMAND, build_eval_image, make_instance, patches
 
 from sweagent.evaluation import evaluate_instance
-from sweagent.records import EvalResult, TestCount
+from sweagent.records import EvalResult, Instance, TestCount
 from sweagent.store import RunStore
 
 pytestmark = pytest.mark.docker
@@ -21,17 +22,23 @@ def eval_image(docker_client: DockerClient, base_image: str, tmp_path_factory: p
 
 
 def _evaluate(
-    client: DockerClient, image: str, patch: str, store: RunStore | None = None, **kwargs: object
+    client: DockerClient,
+    image: str,
+    patch: str,
+    store: RunStore | None = None,
+    *,
+    instance: Instance | None = None,
+    timeout: float = 120.0,
+    setup_cmds: Sequence[str] = SETUP_COMMANDS,
 ) -> EvalResult:
-    instance = kwargs.pop("instance", None) or make_instance()
     return evaluate_instance(
-        instance,  # type: ignore[arg-type]
+        instance or make_instance(),
         patch,
         image=image,
         test_cmd=TEST_COMMAND,
-        setup_cmds=kwargs.pop("setup_cmds", SETUP_COMMANDS),  # type: ignore[arg-type]
+        setup_cmds=setup_cmds,
         client=client,
-        timeout=float(kwargs.pop("timeout", 120.0)),  # type: ignore[arg-type]
+        timeout=timeout,
         store=store,
     )
 

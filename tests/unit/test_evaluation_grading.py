@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from sweagent.evaluation.grading import Markers, frame_log, grade_log, graded_section, log_parser
+from sweagent.evaluation.grading import Grade, Markers, frame_log, grade_log, graded_section, log_parser
 from sweagent.records import Instance, TestCount
 
 PYTEST_PASS = """\
@@ -32,7 +34,9 @@ def _instance(repo: str = "pallets/flask") -> Instance:
     )
 
 
-def _grade(output: str, exit_code: int | None, markers: Markers | None = None, log: str | None = None):  # type: ignore[no-untyped-def]
+def _grade(
+    output: str, exit_code: int | None, markers: Markers | None = None, log: str | None = None
+) -> Grade:
     markers = markers or Markers.new()
     instance = _instance()
     parser = log_parser(instance)
@@ -95,7 +99,7 @@ def test_printed_markers_of_another_run_change_nothing() -> None:
         lambda m: f"{m.start}\n{PYTEST_PASS}{m.end}\n{m.start}\n{PYTEST_PASS}{m.end}\n",  # repeated
     ],
 )
-def test_missing_or_repeated_markers_are_never_resolved(make_log) -> None:  # type: ignore[no-untyped-def]
+def test_missing_or_repeated_markers_are_never_resolved(make_log: Callable[[Markers], str]) -> None:
     markers = Markers.new()
     log = make_log(markers)
     assert graded_section(log, markers) is None

@@ -10,7 +10,7 @@ import pytest
 from sweagent.errors import DatasetError
 from sweagent.evaluation.predictions import read_predictions
 
-ROWS = [
+ROWS: list[dict[str, str | None]] = [
     {"instance_id": "a__a-1", "model_name_or_path": "m", "model_patch": "diff --git a/x b/x\n"},
     {"instance_id": "a__a-2", "model_name_or_path": "m", "model_patch": None},
 ]

@@ -10,14 +10,14 @@ from rich.console import Console
 
 from sweagent.errors import StoreError
 from sweagent.evaluation.results import build_results, read_results, results_table, write_results
-from sweagent.records import EvalResult, TestCount
+from sweagent.records import EvalResult, EvalStatus, TestCount
 
 
-def _result(instance_id: str, status: str, f2p: tuple[int, int] = (0, 1)) -> EvalResult:
+def _result(instance_id: str, status: EvalStatus, f2p: tuple[int, int] = (0, 1)) -> EvalResult:
     return EvalResult(
         instance_id=instance_id,
         candidate_id="abc",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         fail_to_pass=TestCount(passed=f2p[0], total=f2p[1]),
         pass_to_pass=TestCount(passed=2, total=2),
         detail="" if status in {"resolved", "unresolved"} else f"{status} because",
