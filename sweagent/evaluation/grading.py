@@ -126,6 +126,12 @@ def grade_log(
         TestCount(passed=f2p, total=len(instance.FAIL_TO_PASS)),
         TestCount(passed=p2p, total=len(instance.PASS_TO_PASS)),
     )
+    if not statuses:
+        detail = (
+            f"no test results found in the output (exit code {exit_code}): does the test command "
+            f"print what swebench's parser for {instance.repo} reads?"
+        )
+        return Grade("unresolved", *counts, tests=grade_tests, detail=detail)
     if exit_code != 0 and not any(status in FAILING for status in statuses.values()):
         detail = (
             f"the test command exited {exit_code} but its log reports no failure: the log is not believed"

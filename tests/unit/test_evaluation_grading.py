@@ -117,3 +117,11 @@ def test_each_run_gets_new_markers() -> None:
 def test_repository_without_a_parser_has_none() -> None:
     assert log_parser(_instance("someone/unknown")) is None
     assert log_parser(_instance("django/django")) is not None
+
+
+def test_output_without_any_result_says_so() -> None:
+    """An old pytest without `-rA` prints no per-test lines: the grade says why, not just `unresolved`."""
+    grade = _grade("tests/test_ops.py .F\n===== 1 failed, 1 passed in 0.02s =====\n", 1)
+    assert grade.status == "unresolved"
+    assert "no test results" in grade.detail
+    assert set(grade.tests.values()) == {"MISSING"}
