@@ -21,7 +21,7 @@ from sweagent.errors import DatasetError, StoreError
 from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, results_table, write_results
-from sweagent.evaluation.runner import evaluate_in, prepare_environment
+from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
 from sweagent.records import EvalResult, Instance, content_id
 from sweagent.store import RunStore, atomic_write_text
 
@@ -131,10 +131,15 @@ def validate_command(
             environment = prepare_environment(
                 instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
             )
+            gold_environment = environment
+            if not (instance.patch or "").strip() and isinstance(environment, Environment):
+                gold_environment = ("error", "the dataset gives no gold patch for this instance")
             gold, empty = (
-                evaluate_in(environment, instance, patch, candidate_id=name, client=engine, store=store,
+                evaluate_in(setting, instance, patch, candidate_id=name, client=engine, store=store,
                             timeout=timeout)
-                for name, patch in (("gold", instance.patch or ""), ("empty", ""))
+                for name, patch, setting in (
+                    ("gold", instance.patch or "", gold_environment), ("empty", "", environment)
+                )
             )  # fmt: skip
             pairs.append((gold, empty))
             _report(console, number, len(loaded.instances), gold, time.monotonic() - started, empty)

@@ -155,7 +155,8 @@ def test_validate_counts_gold_and_empty_and_leaves_out_unsupported(
     docker_client: DockerClient, eval_image: str, tmp_path: Path
 ) -> None:
     broken_gold = make_instance("demo__calc-bad").model_copy(update={"patch": patches().not_applying})
-    instances = [make_instance("demo__calc-1"), broken_gold, make_instance("demo__calc-4")]
+    no_gold = make_instance("demo__calc-nogold").model_copy(update={"patch": None})
+    instances = [make_instance("demo__calc-1"), broken_gold, no_gold, make_instance("demo__calc-4")]
     dataset = _dataset(tmp_path / "dataset.jsonl", instances)
     console, err, out_console, out = _consoles()
     code = validate_command(
@@ -167,11 +168,16 @@ def test_validate_counts_gold_and_empty_and_leaves_out_unsupported(
         out=out_console,
     )
     assert code == 1
-    assert out.getvalue().splitlines() == ["gold resolved 1/2, empty resolved 0/2"]
+    assert out.getvalue().splitlines() == ["gold resolved 1/3, empty resolved 0/3"]
     assert "1 instance(s) unsupported" in err.getvalue()
     saved = json.loads((tmp_path / "validate" / "validation.json").read_text())["instances"]
     assert saved["demo__calc-bad"]["gold"] == "patch_failed"
     assert saved["demo__calc-4"]["gold"] == "unsupported"
+    assert saved["demo__calc-nogold"] == {
+        "gold": "error",
+        "empty": "unresolved",
+        "detail": "the dataset gives no gold patch for this instance",
+    }
 
     console, _, out_console, out = _consoles()
     code = validate_command(
