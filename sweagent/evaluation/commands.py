@@ -1,0 +1,252 @@
+"""The bodies of `sweagent evaluate` and `sweagent validate`, as plain functions the CLI calls."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from docker import DockerClient
+from rich.console import Console
+from rich.table import Table
+
+from sandbox.engine import connect
+from sweagent.datasets.loading import load_dataset
+from sweagent.datasets.repos import RepoSources
+from sweagent.errors import DatasetError, StoreError
+from sweagent.evaluation.predictions import Prediction, read_predictions
+from sweagent.evaluation.provider import ImageProvider, default_provider
+from sweagent.evaluation.results import build_results, results_table, write_results
+from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
+from sweagent.records import EvalResult, Instance, content_id
+from sweagent.store import RunStore, atomic_write_text
+
+__all__ = ["evaluate_command", "new_run_dir", "validate_command"]
+
+PREDICTIONS_FILE = "predictions.jsonl"
+_BROKEN = frozenset({"env_failed", "error"})
+_GRADED = frozenset({"resolved", "unresolved", "patch_failed", "unsupported"})
+
+
+def new_run_dir(runs_root: Path, kind: str) -> Path:
+    """A new, empty folder `runs_root/<kind>-<UTC time>-<random>`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = runs_root / f"{kind}-{stamp}-{secrets.token_hex(2)}"
+    path.mkdir(parents=True)
+    return path
+
+
+def evaluate_command(
+    predictions: Path | None,
+    dataset: str | None,
+    run_dir: Path | None,
+    instances: Sequence[str] | None = None,
+    *,
+    filter: str | None = None,
+    repos_dir: Path | None = None,
+    timeout: float = 1800.0,
+    provider: ImageProvider | None = None,
+    client: DockerClient | None = None,
+    runs_root: Path = Path("runs"),
+    console: Console | None = None,
+    out: Console | None = None,
+) -> int:
+    """Grade every prediction; write `<run-dir>/results.json`. Exit code: 1 if an instance broke, else 0."""
+    console = console or Console(stderr=True)
+    out = out or Console(soft_wrap=True, highlight=False)
+    if predictions is None:
+        if run_dir is None:
+            msg = "give a run directory or --predictions"
+            raise DatasetError(msg)
+        predictions = run_dir / PREDICTIONS_FILE
+    if dataset is None:
+        msg = "give --dataset: the instances' tests and test patches come from it"
+        raise DatasetError(msg)
+    chosen = _match(read_predictions(predictions), dataset, instances, filter, console)
+    run_dir = run_dir or new_run_dir(runs_root, "evaluate")
+    store = RunStore(run_dir)
+    provider = provider or default_provider()
+    sources = RepoSources(repos_dir=repos_dir) if repos_dir else None
+    results: list[EvalResult] = []
+    with _client(client) as engine:
+        for number, (instance, prediction) in enumerate(chosen, start=1):
+            started = time.monotonic()
+            candidate_id = content_id(prediction.model_patch)
+            result = _stored(store, instance.instance_id, candidate_id)
+            if result is None:
+                environment = prepare_environment(
+                    instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
+                )
+                result = evaluate_in(
+                    environment,
+                    instance,
+                    prediction.model_patch,
+                    candidate_id=candidate_id,
+                    client=engine,
+                    store=store,
+                    timeout=timeout,
+                )
+            results.append(result)
+            _report(console, number, len(chosen), result, time.monotonic() - started)
+    summary = build_results(results)
+    path = write_results(run_dir, summary)
+    console.print(results_table(summary))
+    resolved, evaluated = summary.summary.resolved, summary.summary.evaluated
+    out.print(f"resolved {resolved}/{evaluated}; results in {path}")
+    return 1 if any(r.status in _BROKEN for r in results) else 0
+
+
+def validate_command(
+    dataset: str,
+    instances: Sequence[str] | None = None,
+    *,
+    filter: str | None = None,
+    repos_dir: Path | None = None,
+    run_dir: Path | None = None,
+    timeout: float = 1800.0,
+    provider: ImageProvider | None = None,
+    client: DockerClient | None = None,
+    runs_root: Path = Path("runs"),
+    console: Console | None = None,
+    out: Console | None = None,
+) -> int:
+    """Gold patches must resolve and empty ones must not; exit 0 when that holds for every instance."""
+    console = console or Console(stderr=True)
+    out = out or Console(soft_wrap=True, highlight=False)
+    loaded = load_dataset(dataset, instances=instances, filter=filter)
+    for problem in loaded.problems:
+        console.print(f"[yellow]skipped:[/yellow] {problem}", highlight=False)
+    run_dir = run_dir or new_run_dir(runs_root, "validate")
+    store = RunStore(run_dir)
+    provider = provider or default_provider()
+    sources = RepoSources(repos_dir=repos_dir) if repos_dir else None
+    pairs: list[tuple[EvalResult, EvalResult]] = []
+    with _client(client) as engine:
+        for number, instance in enumerate(loaded.instances, start=1):
+            started = time.monotonic()
+            environment = prepare_environment(
+                instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
+            )
+            gold_environment = environment
+            if not (instance.patch or "").strip() and isinstance(environment, Environment):
+                gold_environment = ("error", "the dataset gives no gold patch for this instance")
+            gold, empty = (
+                evaluate_in(setting, instance, patch, candidate_id=name, client=engine, store=store,
+                            timeout=timeout)
+                for name, patch, setting in (
+                    ("gold", instance.patch or "", gold_environment), ("empty", "", environment)
+                )
+            )  # fmt: skip
+            pairs.append((gold, empty))
+            _report(console, number, len(loaded.instances), gold, time.monotonic() - started, empty)
+    supported = [(gold, empty) for gold, empty in pairs if gold.status != "unsupported"]
+    total = len(supported)
+    gold_ok = sum(gold.status == "resolved" for gold, _ in supported)
+    empty_ok = sum(empty.status == "resolved" for _, empty in supported)
+    _write_validation(run_dir, pairs)
+    console.print(f"logs in {run_dir}", highlight=False)
+    console.print(_validation_table(pairs))
+    if unsupported := len(pairs) - total:
+        console.print(f"{unsupported} instance(s) unsupported, not counted", highlight=False)
+    out.print(f"gold resolved {gold_ok}/{total}, empty resolved {empty_ok}/{total}")
+    if total == 0:
+        console.print("[red]no instance could be validated[/red]")
+        return 1
+    return 0 if gold_ok == total and empty_ok == 0 else 1
+
+
+def _match(
+    predictions: list[Prediction],
+    dataset: str,
+    instances: Sequence[str] | None,
+    filter: str | None,
+    console: Console,
+) -> list[tuple[Instance, Prediction]]:
+    loaded = load_dataset(dataset, filter=filter)
+    by_id = {instance.instance_id: instance for instance in loaded.instances}
+    wanted = set(instances) if instances else None
+    chosen: dict[str, tuple[Instance, Prediction]] = {}
+    for prediction in predictions:
+        iid = prediction.instance_id
+        if wanted is not None and iid not in wanted:
+            continue
+        if iid in chosen:
+            console.print(f"[yellow]skipped:[/yellow] a second prediction for {iid}", highlight=False)
+        elif iid not in by_id:
+            console.print(f"[yellow]skipped:[/yellow] {iid} is not in dataset {dataset}", highlight=False)
+        else:
+            chosen[iid] = (by_id[iid], prediction)
+    if not chosen:
+        msg = f"no prediction matches an instance of dataset {dataset}"
+        raise DatasetError(msg)
+    return list(chosen.values())
+
+
+def _stored(store: RunStore, instance_id: str, candidate_id: str) -> EvalResult | None:
+    """A graded result saved by an earlier run, so an interrupted evaluation continues where it stopped.
+
+    Environment failures, errors and timeouts are tried again: they may not happen twice."""
+    artifact = f"eval/{candidate_id}.json"
+    if not store.done(instance_id, artifact):
+        return None
+    try:
+        result = store.read(instance_id, artifact, EvalResult)
+    except StoreError:
+        return None
+    return result if result.status in _GRADED else None
+
+
+@contextmanager
+def _client(client: DockerClient | None) -> Iterator[DockerClient]:
+    if client is not None:
+        yield client
+        return
+    own = connect()
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _progress(console: Console, instance: Instance) -> Callable[[str], None]:
+    return lambda message: console.print(f"  {message}", highlight=False)
+
+
+def _report(
+    console: Console,
+    number: int,
+    total: int,
+    result: EvalResult,
+    seconds: float,
+    empty: EvalResult | None = None,
+) -> None:
+    what = f"gold {result.status}, empty {empty.status}" if empty else result.status
+    console.print(f"[{number}/{total}] {result.instance_id}: {what} ({seconds:.1f}s)", highlight=False)
+
+
+def _write_validation(run_dir: Path, pairs: list[tuple[EvalResult, EvalResult]]) -> None:
+    data = {
+        gold.instance_id: {"gold": gold.status, "empty": empty.status, "detail": gold.detail or empty.detail}
+        for gold, empty in pairs
+    }
+    atomic_write_text(run_dir / "validation.json", json.dumps({"instances": data}, indent=2) + "\n")
+
+
+def _validation_table(pairs: list[tuple[EvalResult, EvalResult]]) -> Table:
+    table = Table(title="validation: gold must resolve, empty must not")
+    for column in ("instance", "gold", "empty", "ok", "detail"):
+        table.add_column(column, overflow="fold")
+    for gold, empty in pairs:
+        if gold.status == "unsupported":
+            verdict = "[dim]skipped[/dim]"
+        elif gold.status == "resolved" and empty.status != "resolved":
+            verdict = "[green]yes[/green]"
+        else:
+            verdict = "[red]no[/red]"
+        detail = gold.detail if gold.status != "resolved" else empty.detail
+        table.add_row(gold.instance_id, gold.status, empty.status, verdict, detail[:120])
+    return table

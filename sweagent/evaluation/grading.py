@@ -1,0 +1,164 @@
+"""Grading a test log: this run's markers, swebench's log parser, FAIL_TO_PASS and PASS_TO_PASS.
+
+The markers carry a random token made on the host after the patch is fixed, and the token never
+enters the sandbox: the harness writes the markers around the output it collected. Nothing the
+patch prints can therefore open or close the graded section. What it prints *inside* the section
+is kept honest twice over: a test counts as passed only when no single line of the log reports it
+failed, and a non-zero exit code with no failure in the log means the log is not believed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sweagent.records import Instance, TestCount
+
+__all__ = [
+    "FAILING",
+    "PASSING",
+    "Grade",
+    "LogParser",
+    "Markers",
+    "frame_log",
+    "grade_log",
+    "graded_section",
+    "log_parser",
+]
+
+PASSING = frozenset({"PASSED", "XFAIL"})
+"""Statuses swebench counts as a pass."""
+FAILING = frozenset({"FAILED", "ERROR"})
+"""Statuses swebench counts as a failure (a test absent from the log fails too)."""
+
+LogParser = Callable[[str], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The start and end lines around one run's test output."""
+
+    start: str
+    end: str
+
+    @classmethod
+    def new(cls) -> Markers:
+        token = secrets.token_hex(16)
+        return cls(f">>>>> sweagent test output {token} start", f">>>>> sweagent test output {token} end")
+
+
+@dataclass(frozen=True)
+class Grade:
+    """What a log says about an instance's tests."""
+
+    status: Literal["resolved", "unresolved"]
+    fail_to_pass: TestCount
+    pass_to_pass: TestCount
+    tests: dict[str, str] = field(default_factory=dict)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class _SpecView:
+    # The few TestSpec fields swebench's parsers read (some JavaScript/Ruby ones use instance_id).
+    instance_id: str
+    repo: str
+    version: str | None
+    FAIL_TO_PASS: list[str]
+    PASS_TO_PASS: list[str]
+
+
+def log_parser(instance: Instance) -> LogParser | None:
+    """swebench's parser for the instance's repository, as `log -> {test: status}`; None if it has none."""
+    from swebench.harness.log_parsers import MAP_REPO_TO_PARSER
+
+    parser: Any = MAP_REPO_TO_PARSER.get(instance.repo)
+    if parser is None:
+        return None
+    if len(inspect.signature(parser).parameters) == 1:  # swebench before 3.0 took the log only
+        return lambda log: dict(parser(log))
+    spec = _SpecView(
+        instance.instance_id,
+        instance.repo,
+        instance.version,
+        list(instance.FAIL_TO_PASS),
+        list(instance.PASS_TO_PASS),
+    )
+    return lambda log: dict(parser(log, spec))
+
+
+def frame_log(markers: Markers, output: str, exit_code: int | None) -> str:
+    """The graded part of a saved log: the test command's output between the markers, then its exit code."""
+    body = output if output.endswith("\n") or not output else output + "\n"
+    return f"{markers.start}\n{body}{markers.end}\nexit code: {exit_code}\n"
+
+
+def graded_section(log: str, markers: Markers) -> str | None:
+    """The text between the markers; None unless each marker occurs exactly once, start first."""
+    if log.count(markers.start) != 1 or log.count(markers.end) != 1:
+        return None
+    _, _, rest = log.partition(markers.start)
+    section, found, _ = rest.partition(markers.end)
+    return section if found else None
+
+
+def grade_log(
+    instance: Instance, parser: LogParser, log: str, markers: Markers, exit_code: int | None
+) -> Grade:
+    """Grade FAIL_TO_PASS and PASS_TO_PASS from a framed log; anything doubtful is not resolved."""
+    section = graded_section(log, markers)
+    if section is None:
+        return _ungraded(instance, "the test output markers are missing or repeated: the log is not graded")
+    statuses = parser(section)
+    failed_somewhere = _reported_failing(parser, section.splitlines())
+    passed = {test for test, status in statuses.items() if status in PASSING and test not in failed_somewhere}
+    f2p = sum(test in passed for test in instance.FAIL_TO_PASS)
+    p2p = sum(test in passed for test in instance.PASS_TO_PASS)
+    grade_tests = {
+        test: statuses.get(test, "MISSING") for test in (*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS)
+    }
+    for test in failed_somewhere & grade_tests.keys():
+        grade_tests[test] = "FAILED"
+    counts = (
+        TestCount(passed=f2p, total=len(instance.FAIL_TO_PASS)),
+        TestCount(passed=p2p, total=len(instance.PASS_TO_PASS)),
+    )
+    if not statuses:
+        detail = (
+            f"no test results found in the output (exit code {exit_code}): does the test command "
+            f"print what swebench's parser for {instance.repo} reads?"
+        )
+        return Grade("unresolved", *counts, tests=grade_tests, detail=detail)
+    if exit_code != 0 and not any(status in FAILING for status in statuses.values()):
+        detail = (
+            f"the test command exited {exit_code} but its log reports no failure: the log is not believed"
+        )
+        return Grade("unresolved", *counts, tests=grade_tests, detail=detail)
+    everything_passed = f2p == counts[0].total and p2p == counts[1].total
+    return Grade("resolved" if everything_passed else "unresolved", *counts, tests=grade_tests)
+
+
+def _reported_failing(parser: LogParser, lines: Iterable[str]) -> set[str]:
+    """Tests that any single line reports as failed, so a later forged PASSED line cannot hide them."""
+    failing: set[str] = set()
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            statuses = parser(line)
+        except Exception:  # noqa: BLE001, S112 - a parser made for whole logs may trip on a lone line
+            continue
+        failing.update(test for test, status in statuses.items() if status in FAILING)
+    return failing
+
+
+def _ungraded(instance: Instance, detail: str) -> Grade:
+    return Grade(
+        "unresolved",
+        TestCount(passed=0, total=len(instance.FAIL_TO_PASS)),
+        TestCount(passed=0, total=len(instance.PASS_TO_PASS)),
+        detail=detail,
+    )

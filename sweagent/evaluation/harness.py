@@ -1,0 +1,182 @@
+"""Evaluate one patch on one instance in a fresh sandbox: apply, test between markers, grade.
+
+Each failure keeps its own status: a candidate patch that does not apply is `patch_failed`, an
+environment that cannot start or set up is `env_failed`, a test run over time is `timeout`, and
+only a run that finished and was graded is `resolved` or `unresolved`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from docker import DockerClient
+
+from sandbox.docker import DockerSandboxConfig
+from sandbox.errors import ImageNotFound, SandboxError
+from sandbox.result import ExecResult
+from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
+from sweagent.records import EvalResult, EvalStatus, Instance, TestCount, content_id
+from sweagent.store import RunStore, atomic_write_text
+
+__all__ = ["EVAL_OUTPUT_LIMIT", "evaluate_instance", "save_evaluation"]
+
+EVAL_OUTPUT_LIMIT = 16 * 1024 * 1024
+"""Bytes of test output kept: large enough that a long test log reaches the grader whole."""
+_STATE = "/tmp/sweagent-eval"
+_DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
+
+
+@dataclass
+class _Evaluation:
+    """One evaluation's identity and the log it writes as it goes."""
+
+    instance: Instance
+    candidate_id: str
+    log: list[str] = field(default_factory=list)
+
+    def step(self, title: str, result: ExecResult) -> ExecResult:
+        note = f" (infrastructure: {result.infra_error})" if result.infra_error else ""
+        self.log.append(
+            f"== {title}: exit {result.exit_code}{note}\n{result.stdout}{result.stderr}".rstrip() + "\n"
+        )
+        return result
+
+    def text(self) -> str:
+        return "\n".join(self.log)
+
+    def failed(self, status: EvalStatus, detail: str, exit_code: int | None = None) -> EvalResult:
+        return EvalResult(
+            instance_id=self.instance.instance_id,
+            candidate_id=self.candidate_id,
+            status=status,
+            fail_to_pass=TestCount(total=len(self.instance.FAIL_TO_PASS)),
+            pass_to_pass=TestCount(total=len(self.instance.PASS_TO_PASS)),
+            exit_code=exit_code,
+            detail=detail,
+        )
+
+
+def evaluate_instance(
+    instance: Instance,
+    patch: str,
+    *,
+    image: str,
+    test_cmd: str,
+    setup_cmds: Sequence[str] = (),
+    client: DockerClient | None = None,
+    timeout: float = 1800.0,
+    candidate_id: str | None = None,
+    store: RunStore | None = None,
+    memory: str = "4g",
+) -> EvalResult:
+    """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`."""
+    evaluation = _Evaluation(instance, candidate_id or content_id(patch))
+    config = DockerSandboxConfig(
+        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
+        output_limit=EVAL_OUTPUT_LIMIT,
+    )  # fmt: skip
+    try:
+        result = _evaluate(evaluation, config, patch, test_cmd, setup_cmds, client)
+    except ImageNotFound as err:
+        result = evaluation.failed("env_failed", str(err))
+    except SandboxError as err:
+        result = evaluation.failed("error", f"sandbox: {err}")
+    if store is not None:
+        save_evaluation(store, result, evaluation.text() or result.detail)
+    return result
+
+
+def save_evaluation(store: RunStore, result: EvalResult, log: str) -> None:
+    """`<instance>/eval/<candidate>.json` and the test log beside it, each written atomically."""
+    name = result.candidate_id or "none"
+    store.write(result.instance_id, f"eval/{name}.json", result)
+    atomic_write_text(store.path(result.instance_id, f"eval/{name}.log"), log)
+
+
+def _evaluate(
+    evaluation: _Evaluation,
+    config: DockerSandboxConfig,
+    patch: str,
+    test_cmd: str,
+    setup_cmds: Sequence[str],
+    client: DockerClient | None,
+) -> EvalResult:
+    instance = evaluation.instance
+    parser = log_parser(instance)
+    if parser is None:
+        return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
+    with config.build(client=client) as sandbox:
+        if patch.strip():
+            applied = evaluation.step("candidate patch", sandbox.apply_patch(patch))
+            if not applied.ok:
+                status: EvalStatus = "error" if applied.infra_error else "patch_failed"
+                return evaluation.failed(status, _why("the patch does not apply", applied))
+        if instance.test_patch:
+            evaluation.step(
+                "restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120)
+            )
+            applied = evaluation.step("test patch", sandbox.apply_patch(instance.test_patch))
+            if not applied.ok:
+                return evaluation.failed("error", _why("the instance's test patch does not apply", applied))
+        setup = evaluation.step("setup", sandbox.exec(_setup_script(setup_cmds), timeout=config.timeout))
+        if not setup.ok:
+            status = "timeout" if setup.timed_out else "env_failed"
+            return evaluation.failed(status, _why("the setup commands failed", setup))
+        markers = Markers.new()  # made now, after the patch is fixed, and never sent into the sandbox
+        run = sandbox.exec(_test_script(test_cmd), timeout=config.timeout)
+    evaluation.log.append(frame_log(markers, run.stdout, run.exit_code))
+    if run.infra_error:
+        return evaluation.failed("error", f"sandbox: {run.infra_error}")
+    if run.timed_out:
+        return evaluation.failed("timeout", f"the test command ran over {config.timeout:g}s and was killed")
+    grade = grade_log(instance, parser, evaluation.text(), markers, run.exit_code)
+    detail = grade.detail
+    if run.stdout_bytes > len(run.stdout.encode()):
+        detail = (detail + "; " if detail else "") + "the middle of the test output was cut (too long)"
+    return EvalResult(
+        instance_id=instance.instance_id,
+        candidate_id=evaluation.candidate_id,
+        status=grade.status,
+        fail_to_pass=grade.fail_to_pass,
+        pass_to_pass=grade.pass_to_pass,
+        tests=grade.tests,
+        exit_code=run.exit_code,
+        detail=detail,
+    )
+
+
+def _setup_script(setup_cmds: Sequence[str]) -> str:
+    # Like SWE-bench's eval script, a failing step does not stop the rest (Django's `locale-gen`
+    # needs root, for one); it is noted in the log. The variables and working directory are saved
+    # for the test command, which runs in an exec of its own: the markers then frame exactly its
+    # output and never enter the sandbox.
+    note = 'echo "sweagent: setup step exited $_code:"'
+    steps = [
+        f"{command}\n_code=$?; [ $_code = 0 ] || {note} {shlex.quote(command)} >&2" for command in setup_cmds
+    ]
+    return "\n".join([f"mkdir -p {_STATE}", *steps, f"export -p > {_STATE}/env.sh", f"pwd > {_STATE}/cwd"])
+
+
+def _test_script(test_cmd: str) -> str:
+    return f'exec 2>&1\nsource {_STATE}/env.sh\ncd "$(cat {_STATE}/cwd)"\n{test_cmd}'
+
+
+def _restore_script(test_patch: str) -> str:
+    """Put the files the test patch touches back to HEAD, so a candidate's edits there cannot block it."""
+    paths = sorted({path for pair in _DIFF_PATHS.findall(test_patch) for path in pair if path})
+    quoted = " ".join(shlex.quote(path) for path in paths)
+    return (
+        f"for f in {quoted}; do\n"
+        '  if git cat-file -e "HEAD:$f" 2>/dev/null; then git checkout -q HEAD -- "$f"\n'
+        '  else rm -f -- "$f"; fi\n'
+        "done"
+    )
+
+
+def _why(what: str, result: ExecResult) -> str:
+    tail = (result.stderr or result.stdout).strip()[-500:]
+    reason = result.infra_error or ("timed out" if result.timed_out else f"exit {result.exit_code}")
+    return f"{what} ({reason}): {tail}" if tail else f"{what} ({reason})"

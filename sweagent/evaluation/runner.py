@@ -1,0 +1,98 @@
+"""An instance's environment from an ImageProvider, then the harness; every failure becomes a status."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from docker import DockerClient
+
+from sandbox.errors import SandboxError
+from sweagent.datasets.repos import RepoSources
+from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
+from sweagent.evaluation.harness import evaluate_instance, save_evaluation
+from sweagent.evaluation.provider import ImageProvider
+from sweagent.records import EvalResult, EvalStatus, Instance, TestCount
+from sweagent.store import RunStore
+
+__all__ = ["Environment", "evaluate_in", "prepare_environment"]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A ready image and how to run the instance's tests in it."""
+
+    image: str
+    test_cmd: str
+    setup_cmds: tuple[str, ...]
+
+
+def prepare_environment(
+    instance: Instance,
+    provider: ImageProvider,
+    *,
+    client: DockerClient,
+    sources: RepoSources | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Environment | tuple[EvalStatus, str]:
+    """The instance's environment, or the status (unsupported, env_failed, error) and why there is none."""
+    try:
+        image = provider.ensure_instance_image(instance, client=client, sources=sources, progress=progress)
+        return Environment(
+            image, provider.test_command(instance), tuple(provider.eval_setup_commands(instance))
+        )
+    except UnsupportedInstance as err:
+        return "unsupported", str(err)
+    except (EnvironmentBuildError, DatasetError, SandboxError) as err:
+        return "env_failed", str(err)
+    except Exception as err:  # noqa: BLE001 - one broken instance must not stop the run
+        return "error", f"{type(err).__name__}: {err}"
+
+
+def evaluate_in(
+    environment: Environment | tuple[EvalStatus, str],
+    instance: Instance,
+    patch: str,
+    *,
+    candidate_id: str,
+    client: DockerClient,
+    store: RunStore | None,
+    timeout: float,
+) -> EvalResult:
+    """Grade `patch` in the prepared environment; a failed preparation is recorded as the result."""
+    if not isinstance(environment, Environment):
+        status, detail = environment
+        return _record(store, _result(instance, candidate_id, status, detail), detail)
+    try:
+        return evaluate_instance(
+            instance,
+            patch,
+            image=environment.image,
+            test_cmd=environment.test_cmd,
+            setup_cmds=environment.setup_cmds,
+            client=client,
+            timeout=timeout,
+            candidate_id=candidate_id,
+            store=store,
+        )
+    except Exception as err:  # noqa: BLE001 - one broken instance must not stop the run
+        detail = f"{type(err).__name__}: {err}"
+        return _record(store, _result(instance, candidate_id, "error", detail), traceback.format_exc())
+
+
+def _record(store: RunStore | None, result: EvalResult, log: str) -> EvalResult:
+    if store is not None:
+        save_evaluation(store, result, log)
+    return result
+
+
+def _result(instance: Instance, candidate_id: str, status: EvalStatus, detail: str) -> EvalResult:
+    return EvalResult(
+        instance_id=instance.instance_id,
+        candidate_id=candidate_id,
+        status=status,
+        fail_to_pass=TestCount(total=len(instance.FAIL_TO_PASS)),
+        pass_to_pass=TestCount(total=len(instance.PASS_TO_PASS)),
+        detail=detail,
+    )
