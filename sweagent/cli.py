@@ -125,12 +125,36 @@ def import_(
 
 @app.command()
 def evaluate(
-    run_dir: Annotated[Path | None, typer.Argument()] = None,
-    predictions: Annotated[Path | None, typer.Option(help="SWE-bench predictions file")] = None,
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="Run directory: reads its predictions.jsonl, writes results.json")
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="SWE-bench predictions file (JSON or JSONL)")
+    ] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset file or name")] = None,
+    instances: Annotated[str | None, typer.Option(help="Comma-separated instance ids")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Where results go (default: a new folder under runs/)")
+    ] = None,
+    repos_dir: Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")] = 1800.0,
 ) -> None:
     """Grade candidates with FAIL_TO_PASS / PASS_TO_PASS."""
-    _not_built("evaluate", 3)
+    from sweagent.evaluation import evaluate_command
+
+    if run_dir and out_dir and run_dir != out_dir:
+        _fail("give the run directory once (RUN_DIR or --run-dir)")
+    code = evaluate_command(
+        predictions,
+        dataset,
+        run_dir or out_dir,
+        [i.strip() for i in instances.split(",") if i.strip()] if instances else None,
+        filter=filter_,
+        repos_dir=repos_dir,
+        timeout=timeout,
+    )
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -160,9 +184,28 @@ def images_build(dataset: Annotated[str, typer.Option(help="Dataset file or name
 
 
 @app.command()
-def validate(dataset: Annotated[str, typer.Option(help="Dataset file or name")]) -> None:
+def validate(
+    dataset: Annotated[str, typer.Option(help="Dataset file or name")],
+    instances: Annotated[str | None, typer.Option(help="Comma-separated instance ids")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")] = None,
+    run_dir: Annotated[
+        Path | None, typer.Option(help="Where logs go (default: a new folder under runs/)")
+    ] = None,
+    repos_dir: Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")] = 1800.0,
+) -> None:
     """Gold patches must resolve and empty patches must not."""
-    _not_built("validate", 3)
+    from sweagent.evaluation import validate_command
+
+    code = validate_command(
+        dataset,
+        [i.strip() for i in instances.split(",") if i.strip()] if instances else None,
+        filter=filter_,
+        repos_dir=repos_dir,
+        run_dir=run_dir,
+        timeout=timeout,
+    )
+    raise typer.Exit(code)
 
 
 @sandbox_app.command("exec")
