@@ -7,6 +7,7 @@ __all__ = [
     "ConfigError",
     "ContextLengthExceeded",
     "DatasetError",
+    "EnvironmentBuildError",
     "FormatError",
     "ModelError",
     "ModelUnavailable",
@@ -16,6 +17,7 @@ __all__ = [
     "ScriptExhausted",
     "StoreError",
     "SweAgentError",
+    "UnsupportedInstance",
 ]
 
 
@@ -29,6 +31,15 @@ class ConfigError(SweAgentError, ValueError):
 
 class DatasetError(SweAgentError, ValueError):
     """A dataset or one of its records cannot be used; the message names the record and field."""
+
+
+class UnsupportedInstance(SweAgentError, ValueError):
+    """An instance this tool cannot provide an environment for (say, a Python no base image has);
+    reported per instance as unsupported, never as a failure."""
+
+
+class EnvironmentBuildError(SweAgentError, RuntimeError):
+    """Building an environment or instance image failed; the message ends with the build log's tail."""
 
 
 class RegistryError(SweAgentError, LookupError):
