@@ -16,6 +16,7 @@ labels. `test_command` and `eval_setup_commands` give what an evaluation runs in
 
 from sweagent.environment.build import ensure_environment_image, ensure_instance_image
 from sweagent.environment.commands import eval_setup_commands, test_command, test_directives
+from sweagent.environment.images_command import build_images_command
 from sweagent.environment.specs import EnvironmentSpec, dist_for_python, environment_spec
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
 
@@ -23,6 +24,7 @@ __all__ = [
     "EnvironmentBuildError",
     "EnvironmentSpec",
     "UnsupportedInstance",
+    "build_images_command",
     "dist_for_python",
     "ensure_environment_image",
     "ensure_instance_image",

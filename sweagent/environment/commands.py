@@ -57,3 +57,8 @@ def eval_setup_commands(instance: Instance) -> list[str]:
     if reinstall is not None:
         commands.append(reinstall)
     return commands
+
+
+# Names starting with `test` would be collected by pytest wherever a test module imports them.
+test_command.__test__ = False  # type: ignore[attr-defined]
+test_directives.__test__ = False  # type: ignore[attr-defined]
