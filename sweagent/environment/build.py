@@ -112,10 +112,17 @@ def ensure_instance_image(
 ) -> str:
     """The instance's image tag: its repository at the base commit, installed, on its environment image.
 
+    An instance that names a ready `image` gets that image, which must exist.
+
     UnsupportedInstance when no base provides the environment; EnvironmentBuildError when a build
     (or the checkout it needs) fails, with the last lines of the log.
     """
     say = progress or _quiet
+    if instance.image:
+        if not _exists(client, instance.image):
+            msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
+            raise EnvironmentBuildError(msg)
+        return instance.image
     spec = environment_spec(instance)
     with tempfile.TemporaryDirectory(prefix="sweagent-instance-") as tmp:
         testbed = Path(tmp) / "testbed"

@@ -48,8 +48,13 @@ sys.exit(0 if sympy.test(*paths, verbose=verbose) else 1)
 
 
 def _labels(values: Mapping[str, str]) -> str:
-    pairs = " ".join(f"sweagent.{key}={json.dumps(value)}" for key, value in values.items())
-    return f"LABEL {pairs}"
+    # Quoted as JSON strings; `$` escaped so the builder does not substitute variables in them.
+    quoted = {key: json.dumps(value).replace("$", "\\$") for key, value in values.items()}
+    pairs = " ".join(f"sweagent.{key}={value}" for key, value in quoted.items())
+    # The build's steps run in containers that inherit the parent image's `sweagent=1`; marked as a
+    # build instead, they are not taken for leftovers (and removed) by a concurrent cleanup. The
+    # finished image gets `sweagent=1` back from the build labels, which come last.
+    return f'LABEL sweagent="build" {pairs}'
 
 
 def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirements: bool, note: str) -> str:

@@ -151,3 +151,13 @@ def test_a_failing_install_is_a_build_error_with_the_log_tail(
     [outcome] = build_images([missing], client=docker_client, sources=sources)
     assert outcome.status == "failed"
     assert "checkout failed" in outcome.reason
+
+
+def test_a_given_image_is_used_as_is_and_must_exist(
+    docker_client: DockerClient, built: dict[str, str]
+) -> None:
+    given = _instance(FLASK).model_copy(update={"image": built[PYTEST]})
+    assert ensure_instance_image(given, client=docker_client) == built[PYTEST]
+    missing = given.model_copy(update={"image": "sweagent-no-such-image:never"})
+    with pytest.raises(EnvironmentBuildError, match="sweagent-no-such-image:never is not present"):
+        ensure_instance_image(missing, client=docker_client)

@@ -74,3 +74,8 @@ def test_package_all_is_exact() -> None:
     ]
     for name in sweagent.environment.__all__:
         assert hasattr(sweagent.environment, name), name
+
+
+def test_label_values_are_quoted_and_never_substituted(spec: EnvironmentSpec) -> None:
+    text = environment_dockerfile(spec, "base", with_requirements=False, note='from "$HOME"')
+    assert 'sweagent.requirements="from \\"\\$HOME\\""' in text
