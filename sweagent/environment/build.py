@@ -61,6 +61,9 @@ def _exists(client: DockerClient, tag: str) -> bool:
         client.images.get(tag)
     except docker.errors.ImageNotFound:
         return False
+    except docker.errors.DockerException as err:
+        msg = f"looking up image {tag} failed: {err}"
+        raise EnvironmentBuildError(msg) from err
     return True
 
 
