@@ -93,7 +93,9 @@ def ensure_environment_image(
     dockerfile = environment_dockerfile(
         spec, base, with_requirements=with_requirements, note=requirements.note
     )
-    tag = environment_tag(spec, base_id, dockerfile, requirements.text)
+    # The note (where the requirements came from) is a label only: equal contents share an image.
+    unlabelled = environment_dockerfile(spec, base, with_requirements=with_requirements, note="")
+    tag = environment_tag(spec, base_id, unlabelled, requirements.text)
     if _exists(client, tag):
         return tag
     say(f"building {tag} ({spec.repo} {spec.version}, Python {spec.python} on {spec.dist})")

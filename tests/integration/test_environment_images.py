@@ -126,29 +126,58 @@ def test_images_command_reports_unsupported_without_failing(
     assert "built 0, unsupported 1, failed 0" in out.getvalue()
 
 
+def _local_flask(root: Path, *setup_versions: str) -> list[str]:
+    """`root/pallets/flask` with one commit per setup.py text; the commit ids, oldest first."""
+    repo = root / "pallets" / "flask"
+    repo.mkdir(parents=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    commits = []
+    for text in setup_versions:
+        (repo / "setup.py").write_text(text)
+        subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+        subprocess.run([*git, "commit", "-qm", "step"], cwd=repo, check=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+        )
+        commits.append(head.stdout.strip())
+    return commits
+
+
+def _at(commit: str) -> Instance:
+    update = {"base_commit": commit, "environment_setup_commit": commit, "source": {}}
+    return _instance(FLASK).model_copy(update=update)
+
+
+def test_a_repos_dir_instance_is_built_at_its_true_commit_and_nothing_later(
+    docker_client: DockerClient, tmp_path: Path
+) -> None:
+    setup = "from setuptools import setup\nsetup(name='calc', version='{}', py_modules=[])\n"
+    base, later = _local_flask(tmp_path / "repos", setup.format("1.0"), setup.format("2.0"))
+    sources = RepoSources(repos_dir=tmp_path / "repos", clone_cache=None)
+    tag = ensure_instance_image(_at(base), client=docker_client, sources=sources)
+    labels = docker_client.images.get(tag).labels
+    assert (labels["sweagent.origin"], labels["sweagent.commit"]) == ("repos_dir", base)
+    with DockerSandbox(DockerSandboxConfig(image=tag)) as box:
+        history = box.exec("git log --all --format=%H").stdout.split()
+        installed = box.exec("python -c 'import importlib.metadata as m; print(m.version(\"calc\"))'").stdout
+        status = box.exec("git status --porcelain").stdout
+    assert base in history
+    assert later not in history
+    assert installed.strip() == "1.0"
+    assert status == ""
+
+
 def test_a_failing_install_is_a_build_error_with_the_log_tail(
     docker_client: DockerClient, tmp_path: Path
 ) -> None:
-    repo = tmp_path / "repos" / "pallets" / "flask"
-    repo.mkdir(parents=True)
-    (repo / "setup.py").write_text("raise SystemExit('broken on purpose')\n")
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    instance = _instance(FLASK).model_copy(
-        update={"base_commit": commit, "environment_setup_commit": commit, "source": {}}
-    )
+    [commit] = _local_flask(tmp_path / "repos", "raise SystemExit('broken on purpose')\n")
     sources = RepoSources(repos_dir=tmp_path / "repos", clone_cache=None)
     with pytest.raises(EnvironmentBuildError, match="building sweagent-instance:") as caught:
-        ensure_instance_image(instance, client=docker_client, sources=sources)
+        ensure_instance_image(_at(commit), client=docker_client, sources=sources)
     assert "broken on purpose" in str(caught.value)
     # A missing commit fails that instance only, as a failure with a reason.
-    missing = instance.model_copy(update={"base_commit": "f" * 40})
-    [outcome] = build_images([missing], client=docker_client, sources=sources)
+    [outcome] = build_images([_at("f" * 40)], client=docker_client, sources=sources)
     assert outcome.status == "failed"
     assert "checkout failed" in outcome.reason
 
