@@ -178,9 +178,17 @@ def serve(
 
 
 @images_app.command("build")
-def images_build(dataset: Annotated[str, typer.Option(help="Dataset file or name")]) -> None:
+def images_build(
+    dataset: Annotated[str, typer.Option(help="Dataset file or name")],
+    instances: Annotated[str | None, typer.Option(help="Comma-separated instance ids")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")] = None,
+    repos_dir: Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")] = None,
+) -> None:
     """Build the environment and instance images of a dataset."""
-    _not_built("images build", 3)
+    from sweagent.environment import build_images_command
+
+    ids = [i.strip() for i in instances.split(",") if i.strip()] if instances else None
+    raise typer.Exit(build_images_command(dataset, ids, filter_, repos_dir))
 
 
 @app.command()

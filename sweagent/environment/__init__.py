@@ -1,0 +1,35 @@
+"""Instance images for evaluation and sandboxes, built in three layers from SWE-bench's specs.
+
+1. **base** (`sweagent-base:<dist>`, `sandbox.images.ensure_base`): Debian with its Python (bookworm:
+   3.11, bullseye: 3.9), git, the user `sandbox` (uid 1000), the host's CA bundle and pip settings.
+2. **environment** (`sweagent-env:<repo>-<version>-<hash>`), one per repository and version: a venv at
+   /opt/venv (first on PATH, owned by uid 1000) holding the spec's requirements file (read from the
+   local repository, not GitHub), packages and pinned pip packages. A spec asking for a Python that
+   no base provides exactly is `UnsupportedInstance`.
+3. **instance** (`sweagent-instance:<instance_id>-<hash>`): the checkout (history up to the commit
+   only) at /testbed, the spec's pre-install steps, the install command; `git diff` starts clean.
+
+Tags hash everything that shapes the image (base image id, recipe text, requirements, commit), so an
+existing tag is reused as is and a changed recipe gets a new one. Every image carries `sweagent.*`
+labels. `test_command` and `eval_setup_commands` give what an evaluation runs inside the image.
+"""
+
+from sweagent.environment.build import ensure_environment_image, ensure_instance_image
+from sweagent.environment.commands import eval_setup_commands, test_command, test_directives
+from sweagent.environment.images_command import build_images_command
+from sweagent.environment.specs import EnvironmentSpec, dist_for_python, environment_spec
+from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
+
+__all__ = [
+    "EnvironmentBuildError",
+    "EnvironmentSpec",
+    "UnsupportedInstance",
+    "build_images_command",
+    "dist_for_python",
+    "ensure_environment_image",
+    "ensure_instance_image",
+    "environment_spec",
+    "eval_setup_commands",
+    "test_command",
+    "test_directives",
+]

@@ -1,0 +1,135 @@
+"""The Dockerfiles and shell scripts of the environment and instance layers, as plain text.
+
+Everything that shapes an image is in the text these functions return (or in the files they
+name), so hashing that text is hashing the recipe: a tag derived from it changes exactly when the
+image would.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+
+from sweagent.environment.commands import VENV
+from sweagent.environment.specs import EnvironmentSpec
+
+__all__ = [
+    "PIP_VERSION",
+    "SYMPY_TEST_STAND_IN",
+    "environment_dockerfile",
+    "install_script",
+    "instance_dockerfile",
+    "pre_install_script",
+]
+
+PIP_VERSION = "23.3.2"
+"""One pip for every venv: bullseye's own (20.3) resolves some pinned sets wrongly; 24.1+ rejects
+the legacy version strings a few old requirements carry."""
+
+_PIP = "python -m pip install --no-input --progress-bar off"
+_PATH = f"{VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+SYMPY_TEST_STAND_IN = '''#!/usr/bin/env python
+"""Stand-in for sympy's bin/test, which its source distributions do not ship: runs sympy.test()."""
+import os
+import sys
+
+args = sys.argv[1:]
+if "-C" in args or "--no-cache" in args:
+    os.environ["SYMPY_USE_CACHE"] = "no"
+paths = [arg for arg in args if not arg.startswith("-")]
+verbose = "--verbose" in args or "-v" in args
+
+import sympy  # noqa: E402  (after SYMPY_USE_CACHE is set)
+
+sys.exit(0 if sympy.test(*paths, verbose=verbose) else 1)
+'''
+
+
+def _labels(values: Mapping[str, str]) -> str:
+    # Quoted as JSON strings; `$` escaped so the builder does not substitute variables in them.
+    quoted = {key: json.dumps(value).replace("$", "\\$") for key, value in values.items()}
+    pairs = " ".join(f"sweagent.{key}={value}" for key, value in quoted.items())
+    # The build's steps run in containers that inherit the parent image's `sweagent=1`; marked as a
+    # build instead, they are not taken for leftovers (and removed) by a concurrent cleanup. The
+    # finished image gets `sweagent=1` back from the build labels, which come last.
+    return f'LABEL sweagent="build" {pairs}'
+
+
+def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirements: bool, note: str) -> str:
+    """The environment layer: a venv at /opt/venv owned by the sandbox user, with the spec's packages."""
+    steps = [f"{_PIP} pip=={PIP_VERSION}"]
+    if with_requirements:
+        steps.append(f"{_PIP} -r /tmp/sweagent-env/requirements.txt")
+    for group in (spec.packages, spec.pip_packages):
+        if group:
+            quoted = " ".join(shlex.quote(package) for package in group)
+            steps.append(f"{_PIP} {quoted}")
+    check = (
+        'python -c \'import sys; v = "%d.%d" % sys.version_info[:2]; '
+        f'sys.exit(None if v == "{spec.python}" else "venv Python is " + v)\''
+    )
+    copy = "COPY requirements.txt /tmp/sweagent-env/requirements.txt\n" if with_requirements else ""
+    labels = {
+        "repo": spec.repo,
+        "version": spec.version,
+        "python": spec.python,
+        "dist": spec.dist,
+        "spec": spec.digest(),
+        "requirements": note,
+    }
+    return (
+        f"FROM {base}\n"
+        f"{_labels(labels)}\n"
+        f"ENV VIRTUAL_ENV={VENV} PATH={_PATH} PIP_NO_CACHE_DIR=1\n"
+        f"RUN python3 -m venv {VENV} && mkdir -p /tmp/sweagent-env \\\n"
+        # Login shells reset PATH from /etc/profile; this puts the venv back first.
+        f"  && printf 'export VIRTUAL_ENV={VENV}\\nexport PATH={VENV}/bin:$PATH\\n'"
+        " > /etc/profile.d/sweagent-venv.sh\n"
+        f"RUN chown -R 1000:1000 {VENV} /tmp/sweagent-env\n"
+        f"{copy}"
+        "USER sandbox\n"
+        f"RUN set -eux; {check}; {'; '.join(steps)}\n"
+        "USER root\n"
+        "RUN rm -rf /tmp/sweagent-env\n"
+    )
+
+
+def instance_dockerfile(environment: str, labels: Mapping[str, str]) -> str:
+    """The instance layer: the checkout at /testbed (uid 1000), pre-install as root, install as the user."""
+    return (
+        f"FROM {environment}\n"
+        f"{_labels(labels)}\n"
+        "COPY --chown=1000:1000 testbed /testbed\n"
+        "COPY setup /tmp/sweagent-setup\n"
+        "WORKDIR /testbed\n"
+        "RUN bash /tmp/sweagent-setup/pre_install.sh && chown -R 1000:1000 /testbed\n"
+        "USER sandbox\n"
+        "RUN bash /tmp/sweagent-setup/install.sh\n"
+        "USER root\n"
+        "RUN rm -rf /tmp/sweagent-setup\n"
+    )
+
+
+def pre_install_script(spec: EnvironmentSpec) -> str:
+    """The spec's pre-install steps, run as root in /testbed (they may edit files or apt-get install)."""
+    return "\n".join(["set -eux", "cd /testbed", *spec.pre_install, ""])
+
+
+def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
+    """Install the repository, then make `git diff` start clean (edits committed, new files ignored)."""
+    lines = ["set -eux", "cd /testbed"]
+    if pretend_version:
+        # A re-based checkout's history is one tagged commit; say the version outright so that
+        # setuptools_scm cannot come up with 0.1.devN (pytest's `minversion` then refuses to run).
+        lines.append(f"export SETUPTOOLS_SCM_PRETEND_VERSION={shlex.quote(pretend_version)}")
+    if spec.install:
+        lines.append(spec.install)
+    lines += [
+        "mkdir -p .git/info",
+        "git ls-files --others --exclude-standard --directory | sed 's|^|/|' >> .git/info/exclude",
+        "git diff --quiet HEAD || git commit -q -a -m 'sweagent: environment set-up'",
+        "",
+    ]
+    return "\n".join(lines)
