@@ -11,30 +11,21 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
-from rich.table import Table
 
 from sweagent.config import RunConfig, load_config
-from sweagent.datasets import LoadedDataset, RepoSources, load_dataset
+from sweagent.datasets import RepoSources, load_dataset
 from sweagent.errors import ConfigError
-from sweagent.models.factory import build_model
-from sweagent.models.protocol import Model
-from sweagent.models.usage import Budget, UsageLedger
-from sweagent.records import Instance
+from sweagent.models.usage import UsageLedger
+from sweagent.stages import BUILT_STAGES, STAGES, run_stages
 from sweagent.store import atomic_write_text
 
 __all__ = ["BUILT_STAGES", "STAGES", "RunRequest", "parse_stages", "resolve_config", "run_command"]
-
-STAGES = ("context", "generate", "select", "evaluate")
-"""Every stage, in order."""
-BUILT_STAGES = ("context", "generate")
-"""The stages this version runs; the others are refused with a clear message."""
 
 
 class RunRequest(BaseModel):
@@ -164,100 +155,11 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
         f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(loaded.instances)}"
     )
     ledger = UsageLedger(config.models.prices)
-    failures = asyncio.run(_stages(stages, loaded, config, run_dir, ledger, request, console))
-    ledger.write(run_dir / "usage.json")
-    return 1 if failures else 0
-
-
-async def _stages(
-    stages: Sequence[str],
-    loaded: LoadedDataset,
-    config: RunConfig,
-    run_dir: Path,
-    ledger: UsageLedger,
-    request: RunRequest,
-    console: Console,
-) -> set[str]:
-    budget = Budget(config.budget, ledger)
-    primary = build_model(config.models.primary, ledger, budget)
-    relevance = build_model(config.models.relevance, ledger, budget)
     sources = RepoSources(repos_dir=request.repos_dir)
-    failed: set[str] = set()
     try:
-        for stage in stages:
-            pending = [i for i in loaded.instances if i.instance_id not in failed]
-            runner = _STAGE_RUNNERS[stage]
-            outcomes = await runner(pending, run_dir, config, primary, relevance, sources)
-            _print_outcomes(console, stage, outcomes)
-            failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
-    finally:
-        await primary.close()
-        await relevance.close()
-    return failed
-
-
-async def _context(
-    instances: list[Instance],
-    run_dir: Path,
-    config: RunConfig,
-    primary: Model,
-    relevance: Model,
-    sources: RepoSources,
-) -> dict[str, Any]:
-    from sweagent.context.stage import run_context_stage
-
-    return await run_context_stage(
-        instances, run_dir=run_dir, config=config, primary=primary, relevance=relevance, sources=sources
-    )
-
-
-async def _generate(
-    instances: list[Instance],
-    run_dir: Path,
-    config: RunConfig,
-    primary: Model,
-    relevance: Model,
-    sources: RepoSources,
-) -> dict[str, Any]:
-    from sandbox.engine import connect
-    from sweagent.environment import ensure_instance_image
-    from sweagent.generation.stage import run_generation_stage
-
-    client = await asyncio.to_thread(connect)
-    try:
-
-        def image_for(instance: Instance) -> str:
-            return ensure_instance_image(instance, client=client, sources=sources)
-
-        return await run_generation_stage(
-            instances, run_dir=run_dir, config=config, model=primary, image_for=image_for, client=client
+        failures = asyncio.run(
+            run_stages(stages, loaded.instances, run_dir, config, ledger, sources, console)
         )
     finally:
-        client.close()
-
-
-_STAGE_RUNNERS: dict[str, Callable[..., Any]] = {"context": _context, "generate": _generate}
-
-
-def _print_outcomes(console: Console, stage: str, outcomes: dict[str, Any]) -> None:
-    table = Table(title=f"stage {stage}")
-    table.add_column("instance")
-    table.add_column("status")
-    table.add_column("detail", overflow="fold")
-    for iid, outcome in sorted(outcomes.items()):
-        style = "red" if outcome.status == "error" else "green"
-        table.add_row(iid, f"[{style}]{outcome.status}[/{style}]", _summary(outcome))
-    console.print(table)
-
-
-def _summary(outcome: Any) -> str:
-    parts = [
-        f"{name}={getattr(outcome, name)}"
-        for name in ("files", "candidates", "tests")
-        if hasattr(outcome, name)
-    ]
-    if getattr(outcome, "recall", None) is not None:
-        parts.append(f"recall={outcome.recall:.2f}")
-    if outcome.detail:
-        parts.append(str(outcome.detail)[:300])
-    return "  ".join(parts)
+        ledger.write(run_dir / "usage.json")
+    return 1 if failures else 0

@@ -1,0 +1,144 @@
+"""The stages of a run, in order, over a set of instances: each writes one artifact per instance.
+
+An instance that fails a stage is recorded (its outcome's status is `error`) and left out of the
+later stages; the others go on. Stages skip instances whose artifact exists, which is what makes a
+run resumable. `run` and `solve` both drive their instances through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docker import DockerClient
+from rich.console import Console
+from rich.table import Table
+
+from sweagent.config import RunConfig
+from sweagent.datasets import RepoSources
+from sweagent.models.factory import build_model
+from sweagent.models.protocol import Model
+from sweagent.models.usage import Budget, UsageLedger
+from sweagent.records import Instance
+
+__all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "run_stages"]
+
+STAGES = ("context", "generate", "select", "evaluate")
+"""Every stage, in order."""
+BUILT_STAGES = ("context", "generate")
+"""The stages this version runs; the others are refused with a clear message."""
+
+ImageFor = Callable[[Instance, DockerClient], str]
+"""Gives (building if needed) the sandbox image of an instance."""
+
+
+def dataset_image(sources: RepoSources) -> ImageFor:
+    """Images of dataset instances: SWE-bench environment specs (`sweagent.environment`)."""
+
+    def image_for(instance: Instance, client: DockerClient) -> str:
+        from sweagent.environment import ensure_instance_image
+
+        return ensure_instance_image(instance, client=client, sources=sources)
+
+    return image_for
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What every stage of one run works with."""
+
+    run_dir: Path
+    config: RunConfig
+    primary: Model
+    relevance: Model
+    sources: RepoSources
+    image_for: ImageFor
+
+
+async def run_stages(
+    stages: Sequence[str],
+    instances: Sequence[Instance],
+    run_dir: Path,
+    config: RunConfig,
+    ledger: UsageLedger,
+    sources: RepoSources,
+    console: Console,
+    image_for: ImageFor | None = None,
+) -> set[str]:
+    """Run `stages` in order; the ids of the instances that failed one."""
+    budget = Budget(config.budget, ledger)
+    primary = build_model(config.models.primary, ledger, budget)
+    relevance = build_model(config.models.relevance, ledger, budget)
+    context = StageContext(run_dir, config, primary, relevance, sources, image_for or dataset_image(sources))
+    failed: set[str] = set()
+    try:
+        for stage in stages:
+            pending = [i for i in instances if i.instance_id not in failed]
+            outcomes = await _RUNNERS[stage](pending, context)
+            _print_outcomes(console, stage, outcomes)
+            failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
+    finally:
+        await primary.close()
+        await relevance.close()
+    return failed
+
+
+async def _context(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
+    from sweagent.context.stage import run_context_stage
+
+    return await run_context_stage(
+        instances,
+        run_dir=ctx.run_dir,
+        config=ctx.config,
+        primary=ctx.primary,
+        relevance=ctx.relevance,
+        sources=ctx.sources,
+    )
+
+
+async def _generate(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
+    from sandbox.engine import connect
+    from sweagent.generation.stage import run_generation_stage
+
+    client = await asyncio.to_thread(connect)
+    try:
+        return await run_generation_stage(
+            instances,
+            run_dir=ctx.run_dir,
+            config=ctx.config,
+            model=ctx.primary,
+            image_for=lambda instance: ctx.image_for(instance, client),
+            client=client,
+        )
+    finally:
+        client.close()
+
+
+_RUNNERS: dict[str, Callable[[list[Instance], StageContext], Awaitable[dict[str, Any]]]] = {
+    "context": _context,
+    "generate": _generate,
+}
+
+
+def _print_outcomes(console: Console, stage: str, outcomes: dict[str, Any]) -> None:
+    table = Table(title=f"stage {stage}")
+    table.add_column("instance")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    for iid, outcome in sorted(outcomes.items()):
+        style = "red" if outcome.status == "error" else "green"
+        table.add_row(iid, f"[{style}]{outcome.status}[/{style}]", _summary(outcome))
+    console.print(table)
+
+
+def _summary(outcome: Any) -> str:
+    shown = ("files", "candidates", "tests", "chosen")
+    parts = [f"{name}={getattr(outcome, name)}" for name in shown if hasattr(outcome, name)]
+    if getattr(outcome, "recall", None) is not None:
+        parts.append(f"recall={outcome.recall:.2f}")
+    if outcome.detail:
+        parts.append(str(outcome.detail)[:300])
+    return "  ".join(parts)
