@@ -7,6 +7,8 @@ TEST policy keeps the bug: its candidate must be graded unresolved. Both run thr
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,22 @@ def test_a_wrong_fix_yields_an_unresolved_candidate(docker_client: DockerClient,
     editing = RunStore(tmp_path / "run").read(INSTANCE_ID, "trajectories/editing-0.json", Trajectory)
     # The trajectory saw its own test still fail on the edited code before it approved.
     assert "On the edited code: the test exited with code 2 (issue present)" in editing.turns[0].observation
+
+
+def test_run_writes_trajectories_and_candidates_for_every_instance(tmp_path: Path) -> None:
+    """Issue 6's done-when, through the real command line."""
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "sweagent", "run", "--dataset", "swe-mini", "--model", "scripted:gold"]
+    options = ["--samples", "2", "--iterations", "2", "--stages", "context,generate"]
+    options += ["--run-dir", str(run_dir)]
+    finished = subprocess.run([*command, *options], capture_output=True, text=True, timeout=3600, check=False)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    store = RunStore(run_dir)
+    for instance in load_dataset("swe-mini").instances:
+        iid = instance.instance_id
+        for name in ("testing-0", "testing-1", "editing-0", "editing-1"):
+            assert store.done(iid, f"trajectories/{name}.json"), (iid, name)
+        result = store.read(iid, "candidates.json", GenerationResult)
+        assert len(result.candidates) == 1, iid  # the oracle's two samples agree
+        assert result.tests, iid
+    assert (run_dir / "usage.json").is_file()
