@@ -42,12 +42,18 @@ SCRIPT = """
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.instance"));
   var links = Array.prototype.slice.call(document.querySelectorAll("#index li"));
   var filter = document.getElementById("filter");
-  filter.addEventListener("input", function () {
+  var apply = function () {
     var query = filter.value.toLowerCase();
     var show = function (el) { return el.getAttribute("data-instance").toLowerCase().indexOf(query) >= 0; };
     sections.forEach(function (el) { el.hidden = !show(el); });
     links.forEach(function (el) { el.hidden = !show(el); });
-  });
+  };
+  filter.addEventListener("input", apply);
+  // `report.html#filter=TEXT` opens the page already filtered (a link to some instances).
+  if (location.hash.indexOf("#filter=") === 0) {
+    filter.value = decodeURIComponent(location.hash.slice(8));
+    apply();
+  }
   var setAll = function (open) {
     document.querySelectorAll("details").forEach(function (el) { el.open = open; });
   };

@@ -63,7 +63,8 @@ class RunData:
 
     def missing(self) -> list[str]:
         """Human-readable notes on what this run lacks, for the report's header."""
-        notes = [f"{name} is missing" for name, value in self._run_files() if value is None]
+        run_files = ("config.yaml", "usage.json", "results.json")
+        notes = [f"{name} is missing" for name in run_files if not (self.root / name).is_file()]
         counts = {
             "context.json": sum(i.context is None for i in self.instances),
             "candidates.json": sum(i.generation is None for i in self.instances),
@@ -75,9 +76,6 @@ class RunData:
         total = len(self.instances)
         notes += [f"{what}: missing for {n} of {total} instance(s)" for what, n in counts.items() if n]
         return notes + self.problems + [p for i in self.instances for p in i.problems]
-
-    def _run_files(self) -> list[tuple[str, object]]:
-        return [("config.yaml", self.config), ("usage.json", self.usage), ("results.json", self.results)]
 
 
 def load_run(root: Path) -> RunData:

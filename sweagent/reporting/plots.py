@@ -42,7 +42,6 @@ def write_plots(directory: Path, summary: Summary, curves: ScalingCurves) -> Plo
         "cost_by_stage": None if summary.stages else "usage.json is missing or has no stages",
     }
     plots = PlotSet()
-    directory.mkdir(parents=True, exist_ok=True)
     for stem, reason in reasons.items():
         if reason is not None:
             plots.skipped[stem] = reason
@@ -60,6 +59,7 @@ def write_plots(directory: Path, summary: Summary, curves: ScalingCurves) -> Plo
             _stages(cost_axes, token_axes, summary.stages)
         figure.suptitle(PLOTS[stem])
         figure.tight_layout()
+        directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{stem}.png"
         figure.savefig(path, dpi=100)
         plots.written[stem] = path
@@ -67,9 +67,11 @@ def write_plots(directory: Path, summary: Summary, curves: ScalingCurves) -> Plo
 
 
 def _curves(axes: Any, curves: list[Curve], xlabel: str, pass_at_k: list[float]) -> None:
-    for curve in curves:
+    for number, curve in enumerate(curves):
         xs = range(1, len(curve.values) + 1)
-        axes.plot(xs, [100 * v for v in curve.values], marker="o", label=curve.label)
+        # Coverage bounds every resolved curve: drawn wide underneath so equal curves stay visible.
+        style = {"linewidth": 5, "alpha": 0.4} if number == 0 else {"marker": "o"}
+        axes.plot(xs, [100 * v for v in curve.values], label=curve.label, **style)
     if pass_at_k:
         xs = range(1, len(pass_at_k) + 1)
         axes.plot(xs, [100 * v for v in pass_at_k], linestyle="--", label="pass@k (unbiased)")

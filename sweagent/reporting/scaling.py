@@ -39,7 +39,8 @@ def scaling_curves(run: RunData) -> ScalingCurves:
     outcomes = {i.instance_id: sample_outcomes(i) for i in run.instances}
     curves = ScalingCurves()
     samples = max((len(o) for o in outcomes.values()), default=0)
-    turns = max((o.final_turn or 0 for per in outcomes.values() for o in per), default=0)
+    editing = [t for i in run.instances for n, t in i.trajectories.items() if n.startswith("editing-")]
+    turns = max((len(t.turns) for t in editing), default=0)
     curves.iteration_instances = sum(any(o.final_turn for o in per) for per in outcomes.values())
     if samples:
         curves.by_samples = _curves(run, outcomes, samples, _first_samples)
