@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from sweagent.errors import StoreError
 from sweagent.reporting.html_page import render_html
 from sweagent.reporting.loading import load_run
 from sweagent.reporting.markdown import render_markdown
@@ -33,10 +34,15 @@ def write_report(run_dir: Path, *, html: bool = False) -> list[Path]:
 
 
 def report_command(run_dir: Path, html: bool) -> int:
-    """The CLI body: 0 when written, 2 when `run_dir` is not a directory."""
+    """The CLI body: 0 when written, 2 when `run_dir` is not a directory; StoreError when unwritable."""
     if not run_dir.is_dir():
         print(f"error: {run_dir} is not a run directory", file=sys.stderr)
         return 2
-    for path in write_report(run_dir, html=html):
+    try:
+        written = write_report(run_dir, html=html)
+    except OSError as err:
+        msg = f"cannot write the report into {run_dir}: {err}"
+        raise StoreError(msg) from err
+    for path in written:
         print(f"wrote {path}", file=sys.stderr)
     return 0

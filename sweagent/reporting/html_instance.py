@@ -12,7 +12,7 @@ from sweagent.records import Trajectory
 from sweagent.reporting.loading import InstanceRun
 from sweagent.reporting.metrics import covered
 
-__all__ = ["diff_block", "esc", "instance_section"]
+__all__ = ["TEXT_LIMIT", "diff_block", "esc", "instance_section", "shorten"]
 
 
 def esc(value: object) -> str:
@@ -35,11 +35,25 @@ def diff_block(patch: str) -> str:
         else:
             kind = "ctx"
         lines.append(f'<span class="{kind}">{esc(line)}</span>')
-    return '<pre class="diff">' + "\n".join(lines) + "</pre>"
+    # Each line is a block: no newline between them, or every line would be followed by a blank one.
+    return '<pre class="diff">' + "".join(lines) + "</pre>"
+
+
+TEXT_LIMIT = 20_000
+"""Characters of one message, observation or script shown; the middle of a longer one is cut."""
+
+
+def shorten(text: str, limit: int = TEXT_LIMIT) -> str:
+    """`text`, or its head and tail with a note of what was cut (a long run's page stays openable)."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    note = f"[... {len(text) - 2 * half} characters cut; the run's JSON files hold them ...]"
+    return f"{text[:half]}\n{note}\n{text[-half:]}"
 
 
 def _pre(text: str) -> str:
-    return f"<pre>{esc(text)}</pre>"
+    return f"<pre>{esc(shorten(text))}</pre>"
 
 
 def _details(summary: str, body: str, classes: str = "") -> str:
@@ -166,7 +180,7 @@ def _trajectory(name: str, trajectory: Trajectory) -> str:
             f"{_pre(m.get('content', ''))}</div>"
             for m in turn.messages
         ]
-        if turn.observation:
+        if turn.observation and all(m.get("content") != turn.observation for m in turn.messages):
             body.append("<b>observation</b>" + _pre(turn.observation))
         if turn.script and turn.script != previous["script"]:
             body.append("<b>test script</b>" + _pre(turn.script))

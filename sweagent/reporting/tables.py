@@ -16,6 +16,13 @@ from sweagent.reporting.scaling import ScalingCurves
 
 __all__ = ["Table", "report_tables"]
 
+_SCALING_NOTE = {
+    "samples": "With only the first n samples of each instance.",
+    "iterations": "Each editing sample counted from the turn its final patch appeared.",
+}
+_RESELECTION = (
+    " A selector's pick among fewer candidates is its own choice when present, else its best-scored one."
+)
 USAGE_KEYS = ("calls", "prompt_tokens", "completion_tokens", "cached_tokens", "seconds", "cost")
 
 
@@ -80,7 +87,12 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
             "pass@k (unbiased estimator over the editing samples)",
             ["k", "pass@k"],
             [[str(k), _percent(v)] for k, v in enumerate(summary.pass_at_k, 1)],
-            "" if summary.pass_at_k else "No editing samples.",
+            (
+                f"Averaged over all {total} instances (one without samples counts as unsolved), "
+                "for k up to the fewest samples of an instance that has some."
+                if summary.pass_at_k
+                else "No editing samples."
+            ),
         ),
     ]
     for title, series in (("samples", curves.by_samples), ("iterations", curves.by_iterations)):
@@ -90,7 +102,7 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
                 f"Scaling with {title}",
                 [title[:-1], *(curve.label for curve in series)],
                 [[str(x + 1), *(_percent(c.values[x]) for c in series)] for x in range(size)],
-                "" if series else f"No data to scale over {title}.",
+                _SCALING_NOTE[title] + _RESELECTION if series else f"No data to scale over {title}.",
             )
         )
     tables.append(

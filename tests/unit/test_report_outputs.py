@@ -82,3 +82,22 @@ def test_markdown_cells_cannot_break_the_table() -> None:
     from sweagent.reporting.markdown import markdown_cell
 
     assert markdown_cell("a|b\n<script>`x`") == "a\\|b &lt;script&gt;\\`x\\`"
+
+
+def test_long_texts_keep_their_head_and_tail() -> None:
+    from sweagent.reporting.html_instance import shorten
+
+    text = "A" * 15_000 + "B" * 15_000
+    short = shorten(text)
+    assert short.startswith("A" * 10_000)
+    assert short.endswith("B" * 10_000)
+    assert "[... 10000 characters cut;" in short
+    assert shorten("short") == "short"
+
+
+def test_an_unwritable_report_is_a_store_error(tmp_path: Path) -> None:
+    from sweagent.errors import StoreError
+
+    (tmp_path / "report.md").mkdir()  # a file cannot replace a directory
+    with pytest.raises(StoreError, match="cannot write the report into"):
+        report_command(tmp_path, html=False)
