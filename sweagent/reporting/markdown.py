@@ -8,7 +8,9 @@ from sweagent.reporting.tables import Table
 
 __all__ = ["markdown_cell", "render_markdown"]
 
-_CELL_ESCAPES = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`", "\n": " "})
+_CELL_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`", "\n": " "}
+)
 
 
 def markdown_cell(text: str) -> str:

@@ -16,6 +16,7 @@ from sweagent.reporting.loading import InstanceRun, RunData
 __all__ = [
     "SampleOutcome",
     "Summary",
+    "candidate_resolves",
     "chosen_among",
     "covered",
     "instance_resolved",
@@ -78,11 +79,12 @@ def sample_outcomes(instance: InstanceRun) -> list[SampleOutcome]:
         elif instance.generation is not None:
             source = f"editing-{sample}"
             cid = next((c.id for c in instance.generation.candidates if c.source == source), None)
-        outcomes.append(SampleOutcome(sample, cid, final_turn, _resolves(instance, cid)))
+        outcomes.append(SampleOutcome(sample, cid, final_turn, candidate_resolves(instance, cid)))
     return outcomes
 
 
-def _resolves(instance: InstanceRun, cid: str | None) -> bool:
+def candidate_resolves(instance: InstanceRun, cid: str | None) -> bool:
+    """The candidate was evaluated and resolves the instance."""
     evaluation = instance.evals.get(cid) if cid else None
     return evaluation is not None and evaluation.status == "resolved"
 
@@ -112,7 +114,7 @@ def resolved_by(instance: InstanceRun, selector: str) -> bool:
     return (
         selection is not None
         and selection.status == "selected"
-        and _resolves(instance, selection.candidate_id)
+        and candidate_resolves(instance, selection.candidate_id)
     )
 
 

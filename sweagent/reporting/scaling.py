@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sweagent.reporting.loading import InstanceRun, RunData
-from sweagent.reporting.metrics import SampleOutcome, chosen_among, sample_outcomes, selector_names
+from sweagent.reporting.metrics import (
+    SampleOutcome,
+    candidate_resolves,
+    chosen_among,
+    sample_outcomes,
+    selector_names,
+)
 
 __all__ = ["Curve", "ScalingCurves", "scaling_curves"]
 
@@ -86,14 +92,9 @@ def _curves(
 
 
 def _any_resolves(instance: InstanceRun, ids: list[str]) -> bool:
-    return any(_resolved(instance, cid) for cid in ids)
+    return any(candidate_resolves(instance, cid) for cid in ids)
 
 
 def _selected_resolves(instance: InstanceRun, selector: str, ids: list[str]) -> bool:
     selection = instance.selections.get(selector)
-    return selection is not None and _resolved(instance, chosen_among(selection, ids))
-
-
-def _resolved(instance: InstanceRun, cid: str | None) -> bool:
-    evaluation = instance.evals.get(cid) if cid else None
-    return evaluation is not None and evaluation.status == "resolved"
+    return selection is not None and candidate_resolves(instance, chosen_among(selection, ids))

@@ -18,7 +18,8 @@ __all__ = ["Table", "report_tables"]
 
 _SCALING_NOTE = {
     "samples": "With only the first n samples of each instance.",
-    "iterations": "Each editing sample counted from the turn its final patch appeared.",
+    "iterations": "Each editing sample counted from the turn its final patch appeared"
+    " ({n} of {total} instances have stored editing trajectories with a patch).",
 }
 _RESELECTION = (
     " A selector's pick among fewer candidates is its own choice when present, else its best-scored one."
@@ -102,7 +103,9 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
                 f"Scaling with {title}",
                 [title[:-1], *(curve.label for curve in series)],
                 [[str(x + 1), *(_percent(c.values[x]) for c in series)] for x in range(size)],
-                _SCALING_NOTE[title] + _RESELECTION if series else f"No data to scale over {title}.",
+                _SCALING_NOTE[title].format(n=curves.iteration_instances, total=total) + _RESELECTION
+                if series
+                else f"No data to scale over {title}.",
             )
         )
     tables.append(

@@ -82,6 +82,7 @@ def test_markdown_cells_cannot_break_the_table() -> None:
     from sweagent.reporting.markdown import markdown_cell
 
     assert markdown_cell("a|b\n<script>`x`") == "a\\|b &lt;script&gt;\\`x\\`"
+    assert markdown_cell("a\\|b") == "a\\\\\\|b"  # a backslash cannot unescape the pipe
 
 
 def test_long_texts_keep_their_head_and_tail() -> None:
