@@ -10,7 +10,7 @@ from typing import Any
 
 from sweagent.records import Trajectory
 from sweagent.reporting.loading import InstanceRun
-from sweagent.reporting.metrics import covered
+from sweagent.reporting.metrics import covered, sample_outcomes
 
 __all__ = ["TEXT_LIMIT", "diff_block", "esc", "instance_section", "shorten"]
 
@@ -107,13 +107,18 @@ def _candidates(instance: InstanceRun) -> str:
     for name, selection in instance.selections.items():
         if selection.candidate_id:
             picked.setdefault(selection.candidate_id, []).append(name)
+    ended_on: dict[str, list[str]] = {}
+    for outcome in sample_outcomes(instance):
+        if outcome.candidate_id:
+            ended_on.setdefault(outcome.candidate_id, []).append(f"editing-{outcome.sample}")
     items = []
     for candidate in generation.candidates:
         evaluation = instance.evals.get(candidate.id)
         status = evaluation.status if evaluation else "not evaluated"
         chosen = f" · chosen by {esc(', '.join(picked[candidate.id]))}" if candidate.id in picked else ""
+        sources = ", ".join(ended_on.get(candidate.id, [candidate.source]))
         summary = (
-            f"<code>{esc(candidate.id)}</code> · {esc(candidate.source)} · "
+            f"<code>{esc(candidate.id)}</code> · from {esc(sources)} · "
             f'<span class="status-{esc(status)}">{esc(status)}</span>{chosen}'
         )
         detail = f"<p>{esc(evaluation.detail)}</p>" if evaluation and evaluation.detail else ""

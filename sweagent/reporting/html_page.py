@@ -11,7 +11,7 @@ import hashlib
 
 from sweagent.reporting.html_instance import esc, instance_section
 from sweagent.reporting.loading import RunData
-from sweagent.reporting.metrics import instance_resolved
+from sweagent.reporting.metrics import covered, instance_resolved
 from sweagent.reporting.plots import PLOTS, PlotSet
 from sweagent.reporting.tables import Table
 
@@ -103,7 +103,8 @@ def render_html(run: RunData, tables: list[Table], plots: PlotSet) -> str:
         else ""
     )
     index = "".join(
-        f'<li data-instance="{esc(i.instance_id)}"><a href="#instance-{n}">{esc(i.instance_id)}</a></li>'
+        f'<li data-instance="{esc(i.instance_id)}"><a href="#instance-{n}">{esc(i.instance_id)}</a>'
+        f" · {'resolved' if instance_resolved(run, i) else 'covered' if covered(i) else 'not covered'}</li>"
         for n, i in enumerate(run.instances)
     )
     sections = "\n".join(

@@ -169,6 +169,9 @@ class Summary:
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     trajectory_statuses: dict[str, Counter[str]] = field(default_factory=dict)
     result_statuses: Counter[str] = field(default_factory=Counter)
+    """Instances per status in results.json."""
+    candidate_statuses: Counter[str] = field(default_factory=Counter)
+    """Evaluated candidates per status (eval/*.json): environment failures apart from wrong patches."""
     recalls: list[float] = field(default_factory=list)
     contexts: int = 0
 
@@ -203,6 +206,7 @@ def summarize(run: RunData) -> Summary:
             summary.trajectory_statuses.setdefault(name.split("-")[0], Counter())[status] += 1
         if instance.result is not None:
             summary.result_statuses[str(instance.result.get("status"))] += 1
+        summary.candidate_statuses.update(e.status for e in instance.evals.values())
         if instance.context is not None:
             summary.contexts += 1
             if instance.context.recall is not None:

@@ -135,6 +135,9 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
     if summary.result_statuses:
         rows = [[status, str(n)] for status, n in sorted(summary.result_statuses.items())]
         tables.append(Table("Evaluation statuses (results.json)", ["status", "instances"], rows))
+    if summary.candidate_statuses:
+        rows = [[status, str(n)] for status, n in sorted(summary.candidate_statuses.items())]
+        tables.append(Table("Candidate evaluation statuses (eval/)", ["status", "candidates"], rows))
     tables.append(_instances_table(run))
     return tables
 

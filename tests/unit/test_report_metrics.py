@@ -170,3 +170,16 @@ def test_an_unreadable_artifact_is_reported_not_raised(tmp_path: Path) -> None:
     assert "usage.json is not a mapping (top level is list)" in missing
     assert "usage.json is missing" not in missing
     assert summarize(run).covered == 2  # the evaluations still count
+
+
+def test_an_instance_only_results_json_knows_still_counts(tmp_path: Path) -> None:
+    store = _hand_built(tmp_path)
+    results = {"c": {"status": "env_failed"}, "a": {"status": "resolved"}, "b": {"status": "unresolved"}}
+    store.write_json("results.json", {"instances": results, "summary": {}})
+    run = load_run(tmp_path)
+    summary = summarize(run)
+    assert [i.instance_id for i in run.instances] == ["a", "b", "c"]
+    assert (summary.instances, summary.covered, summary.resolved) == (3, 2, 1)
+    assert summary.resolved_source == "results.json"
+    assert summary.result_statuses == {"env_failed": 1, "resolved": 1, "unresolved": 1}
+    assert summary.candidate_statuses == {"resolved": 2, "unresolved": 2}

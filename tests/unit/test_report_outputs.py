@@ -65,6 +65,8 @@ def test_html_is_self_contained_and_escapes_untrusted_text(example: Path) -> Non
     assert f"<code>{good}</code>" in page
     assert '<span class="add">+    return a + b</span>' in page
     assert candidate_id(HOSTILE_PATCH) in page
+    assert "</code> · from editing-0, editing-2 · " in page  # the samples that ended on the bad patch
+    assert '<a href="#instance-0">demo__calc-1</a> · resolved</li>' in page
 
 
 def test_a_missing_or_empty_run_still_reports(tmp_path: Path) -> None:
