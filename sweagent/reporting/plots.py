@@ -45,6 +45,7 @@ def write_plots(directory: Path, summary: Summary, curves: ScalingCurves) -> Plo
     for stem, reason in reasons.items():
         if reason is not None:
             plots.skipped[stem] = reason
+            (directory / f"{stem}.png").unlink(missing_ok=True)  # not a stale plot of an earlier report
             continue
         figure = Figure(figsize=(10, 4) if stem == "cost_by_stage" else (6.5, 4))
         FigureCanvasAgg(figure)

@@ -104,3 +104,12 @@ def test_an_unwritable_report_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "report.md").mkdir()  # a file cannot replace a directory
     with pytest.raises(StoreError, match="cannot write the report into"):
         report_command(tmp_path, html=False)
+
+
+def test_a_plot_the_data_no_longer_allows_is_removed(tmp_path: Path) -> None:
+    write_report(write_example_run(tmp_path))
+    assert (tmp_path / "plots" / "cost_by_stage.png").is_file()
+    (tmp_path / "usage.json").unlink()
+    write_report(tmp_path)
+    assert not (tmp_path / "plots" / "cost_by_stage.png").exists()
+    assert (tmp_path / "plots" / "scaling_samples.png").is_file()
