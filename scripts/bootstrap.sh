@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what sweagent needs on a Debian machine, idempotently:
-# docker.io (then dockerd in the background when no daemon answers), debootstrap, bubblewrap,
+# docker.io (then dockerd in the background when no daemon answers), debootstrap, bubblewrap, chromium,
 # a virtual environment with the project, and the offline base image(s).
 # Usage: source scripts/bootstrap.sh [EXTRAS]   (EXTRAS defaults to "dev")
 set -euo pipefail
@@ -16,6 +16,7 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v bwrap >/dev/null || need+=(bubblewrap)
+command -v chromium >/dev/null || need+=(chromium)  # headless, for the report.html rendering test
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2
   $sudo apt-get update -qq >"$log/apt.log" 2>&1

@@ -1,0 +1,47 @@
+"""report.md: the tables, what is missing, and links to the plots."""
+
+from __future__ import annotations
+
+from sweagent.reporting.loading import RunData
+from sweagent.reporting.plots import PLOTS, PlotSet
+from sweagent.reporting.tables import Table
+
+__all__ = ["markdown_cell", "render_markdown"]
+
+_CELL_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`", "\n": " "}
+)
+
+
+def markdown_cell(text: str) -> str:
+    """Text that stays one literal table cell: no column breaks, no HTML, no code spans."""
+    return text.translate(_CELL_ESCAPES)
+
+
+def _table(table: Table) -> list[str]:
+    lines = [f"## {table.title}", ""]
+    if table.note:
+        lines += [f"_{markdown_cell(table.note)}_", ""]
+    if table.rows:
+        lines.append("| " + " | ".join(markdown_cell(h) for h in table.header) + " |")
+        lines.append("|" + "|".join("---" for _ in table.header) + "|")
+        lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in table.rows]
+        lines.append("")
+    return lines
+
+
+def render_markdown(run: RunData, tables: list[Table], plots: PlotSet) -> str:
+    lines = [f"# Run report: {markdown_cell(run.root.name)}", ""]
+    missing = run.missing()
+    if missing:
+        lines += ["**This run is incomplete or partly unreadable:**", ""]
+        lines += [f"- {markdown_cell(note)}" for note in missing] + [""]
+    for table in tables:
+        lines += _table(table)
+    lines += ["## Plots", ""]
+    for stem, title in PLOTS.items():
+        if stem in plots.written:
+            lines += [f"![{title}](plots/{stem}.png)", ""]
+        else:
+            lines += [f"- {title}: not drawn ({markdown_cell(plots.skipped.get(stem, 'unknown'))})", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
