@@ -160,7 +160,9 @@ def evaluate(
 @app.command()
 def report(run_dir: Path, html: Annotated[bool, typer.Option(help="Also write report.html")] = False) -> None:
     """Write report.md, plots and optionally report.html for a run."""
-    _not_built("report", 8)
+    from sweagent.reporting import report_command
+
+    raise typer.Exit(report_command(run_dir, html))
 
 
 @app.command()
