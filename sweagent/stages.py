@@ -28,7 +28,7 @@ __all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "run_stages"]
 
 STAGES = ("context", "generate", "select", "evaluate")
 """Every stage, in order."""
-BUILT_STAGES = ("context", "generate")
+BUILT_STAGES = ("context", "generate", "evaluate")
 """The stages this version runs; the others are refused with a clear message."""
 
 ImageFor = Callable[[Instance, DockerClient], str]
@@ -117,9 +117,28 @@ async def _generate(instances: list[Instance], ctx: StageContext) -> dict[str, A
         client.close()
 
 
+async def _evaluate(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
+    from sandbox.engine import connect
+    from sweagent.evaluation.stage import run_evaluation_stage
+
+    def work() -> dict[str, Any]:
+        client = connect()
+        try:
+            return dict(
+                run_evaluation_stage(
+                    instances, run_dir=ctx.run_dir, config=ctx.config, client=client, sources=ctx.sources
+                )
+            )
+        finally:
+            client.close()
+
+    return await asyncio.to_thread(work)
+
+
 _RUNNERS: dict[str, Callable[[list[Instance], StageContext], Awaitable[dict[str, Any]]]] = {
     "context": _context,
     "generate": _generate,
+    "evaluate": _evaluate,
 }
 
 
@@ -135,7 +154,7 @@ def _print_outcomes(console: Console, stage: str, outcomes: dict[str, Any]) -> N
 
 
 def _summary(outcome: Any) -> str:
-    shown = ("files", "candidates", "tests", "chosen")
+    shown = ("files", "candidates", "tests", "resolved", "chosen")
     parts = [f"{name}={getattr(outcome, name)}" for name in shown if hasattr(outcome, name)]
     if getattr(outcome, "recall", None) is not None:
         parts.append(f"recall={outcome.recall:.2f}")

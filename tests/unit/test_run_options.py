@@ -14,7 +14,7 @@ from sweagent.pipeline import RunRequest, default_run_dir, parse_stages, resolve
 
 def test_stages_run_in_pipeline_order() -> None:
     assert parse_stages("generate, context") == ("context", "generate")
-    assert parse_stages(None) == ("context", "generate")
+    assert parse_stages(None) == ("context", "generate", "evaluate")
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_default_run_dirs_name_the_dataset() -> None:
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
-        (["--dataset", "swe-mini", "--stages", "evaluate"], "not built yet"),
+        (["--dataset", "swe-mini", "--stages", "select"], "not built yet"),
         (["--dataset", "no-such-dataset.jsonl"], "no-such-dataset"),
         (["--dataset", "swe-mini", "--instances", "nobody__nothing-1"], "nobody__nothing-1"),
         (["--dataset", "swe-mini", "-o", "generation.samples=0"], "generation.samples"),

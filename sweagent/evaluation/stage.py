@@ -1,0 +1,153 @@
+"""The evaluation stage of a run: grade every candidate of every instance, then the selected one.
+
+Every distinct candidate is graded (so coverage, "some candidate resolves", is known), each once:
+a stored `eval/<candidate_id>.json` is reused. The instance's result in `results.json` is the
+grade of the candidate the configured selector chose; an instance whose selector chose nothing is
+`unresolved` with the selector's reason. Instances without FAIL_TO_PASS tests are not graded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from docker import DockerClient
+from pydantic import BaseModel, ConfigDict
+
+from sweagent.config import RunConfig
+from sweagent.datasets.repos import RepoSources
+from sweagent.evaluation.provider import ImageProvider, default_provider
+from sweagent.evaluation.results import build_results, write_results
+from sweagent.evaluation.runner import evaluate_in, prepare_environment
+from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
+from sweagent.store import RunStore, safe_name
+
+__all__ = ["EvaluationOutcome", "run_evaluation_stage", "selection_artifact"]
+
+_GRADED = ("resolved", "unresolved", "patch_failed", "unsupported")
+"""Stored grades that are final; the others (env_failed, timeout, error) are tried again."""
+
+
+class EvaluationOutcome(BaseModel):
+    """How the stage ended for one instance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    instance_id: str
+    status: Literal["done", "skipped", "error"]
+    candidates: int = 0
+    resolved: int = 0
+    """Candidates graded resolved (coverage when > 0)."""
+    chosen: str = ""
+    """The selected candidate's grade."""
+    detail: str = ""
+
+
+def selection_artifact(selector: str) -> str:
+    return f"selection/{safe_name(selector)}.json"
+
+
+def run_evaluation_stage(
+    instances: Sequence[Instance],
+    *,
+    run_dir: Path,
+    config: RunConfig,
+    client: DockerClient,
+    sources: RepoSources | None = None,
+    provider: ImageProvider | None = None,
+    timeout: float = 1800.0,
+) -> dict[str, EvaluationOutcome]:
+    """Grade the candidates, write `results.json` over the selected ones; one outcome per instance."""
+    store = RunStore(run_dir)
+    provider = provider or default_provider()
+    outcomes: dict[str, EvaluationOutcome] = {}
+    chosen: list[EvalResult] = []
+    for instance in instances:
+        outcome, result = _one(instance, store, config, client, sources, provider, timeout)
+        outcomes[instance.instance_id] = outcome
+        if result is not None:
+            chosen.append(result)
+    if chosen:
+        write_results(run_dir, build_results(chosen))
+    return outcomes
+
+
+def _one(
+    instance: Instance,
+    store: RunStore,
+    config: RunConfig,
+    client: DockerClient,
+    sources: RepoSources | None,
+    provider: ImageProvider,
+    timeout: float,
+) -> tuple[EvaluationOutcome, EvalResult | None]:
+    iid = instance.instance_id
+    if not instance.FAIL_TO_PASS:
+        return EvaluationOutcome(instance_id=iid, status="skipped", detail="the instance has no tests"), None
+    if not store.done(iid, "candidates.json"):
+        return EvaluationOutcome(instance_id=iid, status="error", detail="no candidates.json"), None
+    candidates = store.read(iid, "candidates.json", GenerationResult).candidates
+    grades: dict[str, EvalResult] = {}
+    environment = None
+    for candidate in candidates:
+        stored = _stored(store, iid, candidate.id)
+        if stored is not None:
+            grades[candidate.id] = stored
+            continue
+        if environment is None:
+            environment = prepare_environment(instance, provider, client=client, sources=sources)
+        grades[candidate.id] = evaluate_in(
+            environment,
+            instance,
+            candidate.patch,
+            candidate_id=candidate.id,
+            client=client,
+            store=store,
+            timeout=timeout,
+        )
+    result = _selected(store, instance, config.selection.selector, grades)
+    failures = [g for g in grades.values() if g.status in ("env_failed", "error")]
+    return (
+        EvaluationOutcome(
+            instance_id=iid,
+            status="error" if failures and len(failures) == len(grades) else "done",
+            candidates=len(grades),
+            resolved=sum(g.status == "resolved" for g in grades.values()),
+            chosen=result.status,
+            detail=failures[0].detail[:300] if failures else result.detail[:300],
+        ),
+        result,
+    )
+
+
+def _stored(store: RunStore, iid: str, candidate_id: str) -> EvalResult | None:
+    artifact = f"eval/{candidate_id}.json"
+    if not store.done(iid, artifact):
+        return None
+    result = store.read(iid, artifact, EvalResult)
+    return result if result.status in _GRADED else None
+
+
+def _selected(
+    store: RunStore, instance: Instance, selector: str, grades: dict[str, EvalResult]
+) -> EvalResult:
+    """The grade of the selected candidate, or `unresolved` saying why nothing was selected."""
+    iid = instance.instance_id
+    artifact = selection_artifact(selector)
+    if store.done(iid, artifact):
+        selection = store.read(iid, artifact, Selection)
+        if selection.candidate_id in grades:
+            return grades[selection.candidate_id]
+        detail = f"selector {selector} chose no candidate: {selection.rationale or selection.status}"
+    elif not grades:
+        detail = "no candidate was generated"
+    else:
+        detail = f"no selection by {selector} ({artifact} is missing)"
+    return EvalResult(
+        instance_id=iid,
+        candidate_id=None,
+        status="unresolved",
+        fail_to_pass=TestCount(total=len(instance.FAIL_TO_PASS)),
+        pass_to_pass=TestCount(total=len(instance.PASS_TO_PASS)),
+        detail=detail,
+    )
