@@ -154,7 +154,13 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
     console.print(
         f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(loaded.instances)}"
     )
-    ledger = UsageLedger(config.models.prices)
+    usage_path = run_dir / "usage.json"
+    # A continued run adds to what the interrupted one spent.
+    ledger = (
+        UsageLedger.read(usage_path, config.models.prices)
+        if usage_path.is_file()
+        else UsageLedger(config.models.prices)
+    )
     sources = RepoSources(repos_dir=request.repos_dir)
     try:
         failures = asyncio.run(

@@ -80,6 +80,7 @@ async def run_stages(
             outcomes = await _RUNNERS[stage](pending, context)
             _print_outcomes(console, stage, outcomes)
             failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
+            ledger.write(run_dir / "usage.json")
     finally:
         await primary.close()
         await relevance.close()
