@@ -3,20 +3,23 @@
 Candidates are deduplicated by their normalized diff (`sweagent.generation.fanout.normalize_patch`),
 tests by content. All tests of one row (a candidate, or `original`) run one after the other in ONE
 pooled sandbox with that candidate applied, so a row costs one reset, not one container per pair;
-rows run in parallel, bounded by the pool. Each test has its own timeout. An infrastructure failure
-is stored as `infra` and never counts as a vote. What `test_matrix.json` holds is never run again:
-a re-run executes only the (row, test) pairs it lacks.
+rows run in parallel, bounded by the pool. A row is one round trip: a driver script writes each
+test outside the repository and runs it under its own `timeout`, printing only exit codes (the
+matrix keeps outcomes, not output). An infrastructure failure is stored as `infra` and never
+counts as a vote. What `test_matrix.json` holds is never run again: a re-run executes only the
+(row, test) pairs it lacks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shlex
+import base64
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 
 from sandbox.protocol import Sandbox
-from sweagent.execution.scripts import SCRIPT_PATH, SandboxLender, verdict_of
+from sweagent.execution.scripts import SandboxLender, verdict_of
 from sweagent.generation.fanout import candidate_id
 from sweagent.records import Candidate, TestMatrix, TestOutcome, TestScript, content_id
 from sweagent.store import RunStore
@@ -34,6 +37,11 @@ __all__ = [
 MATRIX_ARTIFACT = "test_matrix.json"
 ORIGINAL = "original"
 """The row of the unpatched code."""
+
+_BATCH_DIR = "/tmp/sweagent_matrix"
+_BATCH_DRIVER = "/tmp/sweagent_matrix_driver.sh"
+_TIMEOUT_CODES = frozenset({124, 137})
+"""Exit codes of coreutils `timeout` when it stopped the test (TERM, then KILL)."""
 
 _OUTCOMES: dict[str, TestOutcome] = {
     "fixed": "pass",
@@ -87,24 +95,48 @@ class TestMatrixRunner:
         self._lock = threading.Lock()
 
     def run_row(self, patch: str, tests: Sequence[TestScript]) -> dict[str, TestOutcome]:
-        """Every test of `tests` on the code with `patch` applied, in one sandbox."""
+        """Every test of `tests` on the code with `patch` applied, in one sandbox and one round trip."""
         with self.pool.acquire() as box:
             with self._lock:
                 self.rows += 1
+                self.executions += len(tests)
             if patch.strip() and box.apply_patch(patch).exit_code != 0:
                 # A candidate that does not apply cannot pass anything; it is not the engine's fault.
                 return {test.id: "broken" for test in tests}
-            return {test.id: self._run_one(box, test) for test in tests}
+            return self._run_batch(box, tests)
 
-    def _run_one(self, box: Sandbox, test: TestScript) -> TestOutcome:
-        with self._lock:
-            self.executions += 1
+    def _run_batch(self, box: Sandbox, tests: Sequence[TestScript]) -> dict[str, TestOutcome]:
+        """One driver script writes each test, runs it under its own `timeout`, and prints its exit code."""
+        marker = f"@@sweagent-matrix-{secrets.token_hex(6)}"
+        lines = ["#!/bin/sh", f"mkdir -p {_BATCH_DIR}"]
+        for index, test in enumerate(tests):
+            path = f"{_BATCH_DIR}/test_{index}.py"
+            encoded = base64.b64encode(test.content.encode("utf-8")).decode("ascii")
+            lines += [
+                f"printf '%s' '{encoded}' | base64 -d > {path}",
+                f"timeout -k 5 {self.timeout:g} {self.command} {path} >/dev/null 2>&1 </dev/null",
+                f'echo "{marker} {index} $?"',
+            ]
         try:
-            box.write_file(SCRIPT_PATH, test.content)
+            box.write_file(_BATCH_DRIVER, "\n".join(lines) + "\n")
         except OSError as err:
-            return outcome_of(None, infra_error=str(err))
-        result = box.exec(f"{self.command} {shlex.quote(SCRIPT_PATH)}", timeout=self.timeout)
-        return outcome_of(result.exit_code, timed_out=result.timed_out, infra_error=result.infra_error)
+            return {test.id: outcome_of(None, infra_error=str(err)) for test in tests}
+        budget = len(tests) * (self.timeout + 10) + 30
+        result = box.exec(f"sh {_BATCH_DRIVER}", timeout=budget)
+        codes: dict[int, int] = {}
+        for line in result.stdout.splitlines():
+            if line.startswith(marker + " "):
+                position, exit_code = line.split()[1:3]
+                codes[int(position)] = int(exit_code)
+        outcomes: dict[str, TestOutcome] = {}
+        for index, test in enumerate(tests):
+            code = codes.get(index)
+            if code is None:  # the driver never got there: the sandbox or the whole batch failed
+                why = result.infra_error or f"the batch ended before this test ran (exit {result.exit_code})"
+                outcomes[test.id] = outcome_of(None, infra_error=why)
+            else:
+                outcomes[test.id] = outcome_of(code, timed_out=code in _TIMEOUT_CODES)
+        return outcomes
 
     async def complete(
         self, candidates: Sequence[Candidate], tests: Sequence[TestScript], stored: TestMatrix | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ from sweagent.records import (
     content_id,
 )
 from sweagent.selection.commands import select_command
+from sweagent.selection.stage import RunnerFactory
 from sweagent.store import RunStore
 
 pytestmark = pytest.mark.docker
@@ -119,7 +121,7 @@ def _run_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _lender(pool: SandboxPool[DockerSandbox]):  # noqa: ANN202 (a context-manager factory)
+def _lender(pool: SandboxPool[DockerSandbox]) -> RunnerFactory:
     @contextmanager
     def open_runner(instance: Instance) -> Iterator[ScriptRunner]:
         yield ScriptRunner(pool, timeout=60)
@@ -195,3 +197,20 @@ def test_the_selection_trajectory_tests_the_top_k_and_recovers_from_a_bad_id(
     assert "On the original code: the test exited with code 2" in observation
     assert observation.count("On candidate ") == 2  # only the top-2 of the vote
     assert "names no candidate; the candidates are" in trajectory.turns[1].observation
+
+
+def test_each_test_has_its_own_timeout_and_tests_after_a_slow_one_still_run(
+    pool: SandboxPool[DockerSandbox], tmp_path: Path
+) -> None:
+    slow = TestScript(id="slow", content="import time\ntime.sleep(30)\n", source="testing-0")
+    after = TestScript(
+        id="after", content="import sys\nprint('x' * 100000)\nsys.exit(2)\n", source="testing-1"
+    )
+    runner = TestMatrixRunner(pool, timeout=2)
+    started = time.monotonic()
+    matrix = asyncio.run(
+        complete_test_matrix(RunStore(tmp_path), "i", CANDIDATES[1:2], [slow, after], runner)
+    )
+    assert time.monotonic() - started < 25
+    assert matrix.outcomes["original"] == {"slow": "timeout", "after": "fail"}
+    assert matrix.outcomes[CANDIDATES[1].id] == {"slow": "timeout", "after": "fail"}
