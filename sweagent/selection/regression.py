@@ -27,6 +27,8 @@ __all__ = ["REGRESSION_ARTIFACT", "RegressionResults", "find_tests", "parse_coun
 
 REGRESSION_ARTIFACT = "regression.json"
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?)\b")
+_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
+_UNITTEST_BAD = re.compile(r"\b(?:failures|errors)=(\d+)")
 
 
 class RegressionResults(BaseModel):
@@ -56,7 +58,11 @@ def find_tests(tracked: Sequence[str], touched: Sequence[str]) -> list[str]:
 
 
 def parse_counts(output: str) -> tuple[int, int]:
-    """(passed, failed + errors) from a pytest summary line; (0, 0) when there is none."""
+    """(passed, failed + errors) from a pytest or unittest summary; (0, 0) when there is none."""
+    ran = _UNITTEST_RAN.search(output)
+    if ran:
+        bad = sum(int(n) for n in _UNITTEST_BAD.findall(output[ran.end() :]))
+        return int(ran.group(1)) - bad, bad
     passed = failed = 0
     for number, word in _COUNT.findall(output):
         if word == "passed":
