@@ -214,3 +214,29 @@ def test_each_test_has_its_own_timeout_and_tests_after_a_slow_one_still_run(
     assert time.monotonic() - started < 25
     assert matrix.outcomes["original"] == {"slow": "timeout", "after": "fail"}
     assert matrix.outcomes[CANDIDATES[1].id] == {"slow": "timeout", "after": "fail"}
+
+
+def test_running_out_of_turns_is_an_explicit_failure_and_a_rerun_resumes_nothing(
+    pool: SandboxPool[DockerSandbox], tmp_path: Path
+) -> None:
+    run = _run_dir(tmp_path / "run")
+    policy = tmp_path / "policy.py"
+    policy.write_text(
+        "def respond(messages, purpose):\n    return '<test>\\nimport sys\\nsys.exit(2)\\n</test>'\n",
+        encoding="utf-8",
+    )
+    overrides = [f"models.primary.name=scripted:{policy}", "selection.iterations=2"]
+    assert select_command(run, "state-machine", overrides=overrides, open_runner=_lender(pool)) == 1
+    store = RunStore(run)
+    selection = store.read(INSTANCE.instance_id, "selection/state-machine.json", Selection)
+    assert (selection.status, selection.candidate_id) == ("failed", None)
+    assert selection.rationale == "ran out of turns without choosing"
+    assert selection.trajectory is not None
+    assert selection.trajectory.status == "attempts_exhausted"
+    # The finished trajectory is stored: selecting again asks the model nothing (this policy would raise).
+    policy.write_text(
+        "def respond(messages, purpose):\n    raise RuntimeError('asked again')\n", encoding="utf-8"
+    )
+    assert select_command(run, "state-machine", overrides=overrides, open_runner=_lender(pool)) == 1
+    again = store.read(INSTANCE.instance_id, "selection/state-machine.json", Selection)
+    assert again.trajectory == selection.trajectory

@@ -68,3 +68,20 @@ def test_unknown_names_say_what_is_known() -> None:
         build_selector("votes")
     with pytest.raises(RegistryError, match="has no select"):
         build_selector("json:dumps")
+
+
+def test_a_selector_registered_as_an_entry_point_resolves_by_its_name(
+    plugin_module: str, tmp_path: Path
+) -> None:
+    info = tmp_path / "my_selectors_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: my-selectors-plugin\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[sweagent.selectors]\nlongest = {plugin_module}:Longest\n", encoding="utf-8"
+    )
+    assert "longest" in SELECTORS.names()
+    short, long = candidate("s", lines=1), candidate("l", lines=3)
+    chosen = asyncio.run(call_select(build_selector("longest"), INSTANCE, [short, long], Evidence()))
+    assert chosen.candidate_id == long.id
