@@ -234,17 +234,21 @@ def _table(comparison: Comparison) -> Table:
     table = Table(title=f"selectors over {len(comparison.instances)} evaluated instance(s)")
     for column in ("selector", "resolved", "gap closed", *(f"best-of-{k}" for k in range(1, ks + 1))):
         table.add_column(column, justify="left" if column == "selector" else "right")
+    has_gap = comparison.oracle > comparison.random
     table.add_row(
         "random (expected)",
         f"{comparison.random:.3f}",
-        "0.000",
+        "0.000" if has_gap else "-",
         *(f"{v:.3f}" for v in comparison.random_curve),
     )
     for score in comparison.selectors:
         gap = "-" if score.gap_closed is None else f"{score.gap_closed:.3f}"
         table.add_row(score.selector, f"{score.rate:.3f}", gap, *(f"{v:.3f}" for v in score.best_of_k))
     table.add_row(
-        "oracle", f"{comparison.oracle:.3f}", "1.000", *(f"{v:.3f}" for v in comparison.oracle_curve)
+        "oracle (pass@k)",
+        f"{comparison.oracle:.3f}",
+        "1.000" if has_gap else "-",
+        *(f"{v:.3f}" for v in comparison.oracle_curve),
     )
     return table
 

@@ -144,9 +144,10 @@ def plot_best_of_k(comparison: Comparison, path: Path) -> Path:
     axes = figure.subplots()
     ks = list(range(1, len(comparison.oracle_curve) + 1))
     axes.plot(ks, comparison.oracle_curve, "k--", label="oracle (pass@k)")
-    axes.plot(ks, comparison.random_curve, ":", color="grey", label="random")
+    axes.plot(ks, comparison.random_curve, ":", color="grey", label="random (expected)")
     for score in comparison.selectors:
         axes.plot(ks, score.best_of_k, marker="o", label=score.selector)
+    axes.set_xticks(ks if len(ks) <= 20 else ks[:: max(1, len(ks) // 10)])
     axes.set_xlabel("k (candidates sampled)")
     axes.set_ylabel("resolved rate")
     axes.set_ylim(0, 1.02)
