@@ -99,10 +99,11 @@ class TestMatrixRunner:
         with self.pool.acquire() as box:
             with self._lock:
                 self.rows += 1
-                self.executions += len(tests)
             if patch.strip() and box.apply_patch(patch).exit_code != 0:
                 # A candidate that does not apply cannot pass anything; it is not the engine's fault.
                 return {test.id: "broken" for test in tests}
+            with self._lock:
+                self.executions += len(tests)
             return self._run_batch(box, tests)
 
     def _run_batch(self, box: Sandbox, tests: Sequence[TestScript]) -> dict[str, TestOutcome]:
