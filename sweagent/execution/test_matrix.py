@@ -5,9 +5,10 @@ tests by content. All tests of one row (a candidate, or `original`) run one afte
 pooled sandbox with that candidate applied, so a row costs one reset, not one container per pair;
 rows run in parallel, bounded by the pool. A row is one round trip: a driver script writes each
 test outside the repository and runs it under its own `timeout`, printing only exit codes (the
-matrix keeps outcomes, not output). An infrastructure failure is stored as `infra` and never
-counts as a vote. What `test_matrix.json` holds is never run again: a re-run executes only the
-(row, test) pairs it lacks.
+matrix keeps outcomes, not output). Tests of a row share that sandbox, so a test that changes the
+repository can affect the ones after it: the price of one reset per row. An infrastructure
+failure is stored as `infra` and never counts as a vote. What `test_matrix.json` holds is never
+run again: a re-run executes only the (row, test) pairs it lacks.
 """
 
 from __future__ import annotations
