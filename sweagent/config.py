@@ -100,6 +100,10 @@ class SelectionConfig(Section):
     """Candidates a chain's first selector passes on."""
     iterations: int = Field(default=8, ge=1)
     """Turns of the selection trajectory."""
+    regression_command: str = "python3 -m pytest -q -p no:cacheprovider {tests}"
+    """How the `regression` selector runs the repository's existing tests; `{tests}` becomes the files."""
+    regression_timeout: float = Field(default=600.0, gt=0)
+    """Seconds the existing tests may run per candidate."""
 
 
 class SandboxSettings(Section):

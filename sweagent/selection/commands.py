@@ -1,0 +1,270 @@
+"""The bodies of `sweagent select`, `sweagent compare` and `sweagent import`, as plain functions.
+
+Exit codes: 0 success, 1 some instances failed (the command still finished), 2 bad input (raised
+as a `SweAgentError` leaf for the CLI to print).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sandbox.errors import SandboxError
+from sweagent.config import RunConfig, load_config
+from sweagent.datasets import load_dataset
+from sweagent.errors import ConfigError, SweAgentError
+from sweagent.execution.scripts import ScriptRunner
+from sweagent.execution.test_matrix import unique_candidates
+from sweagent.generation.fanout import CANDIDATES_ARTIFACT
+from sweagent.models.factory import build_model
+from sweagent.records import GenerationResult, Instance, Selection
+from sweagent.selection.comparison import Comparison, InstanceEvidence, compare, plot_best_of_k
+from sweagent.selection.importing import INSTANCE_ARTIFACT, import_predictions
+from sweagent.selection.registry import chain_parts, selector_needs
+from sweagent.selection.stage import (
+    RunnerFactory,
+    SelectionResources,
+    docker_runner,
+    instance_ids,
+    read_evaluations,
+    select_instance,
+)
+from sweagent.store import RunStore, atomic_write_text
+
+__all__ = ["compare_command", "import_command", "select_command"]
+
+PREDICTIONS_FILE = "predictions.jsonl"
+COMPARE_FILE = "compare.json"
+PLOT_FILE = "plots/best_of_k.png"
+
+
+def _config(run_dir: Path, config_files: Sequence[Path], overrides: Sequence[str]) -> RunConfig:
+    stored = run_dir / "config.yaml"
+    return load_config([*([stored] if stored.is_file() else []), *config_files], overrides)
+
+
+def _instances(store: RunStore, dataset: str | None) -> list[Instance]:
+    """The run's instances: from the dataset when given, else `instance.json`, else a bare record."""
+    ids = instance_ids(store)
+    known = {i.instance_id: i for i in load_dataset(dataset).instances} if dataset else {}
+    found = []
+    for iid in ids:
+        if iid in known:
+            found.append(known[iid])
+        elif store.done(iid, INSTANCE_ARTIFACT):
+            found.append(store.read(iid, INSTANCE_ARTIFACT, Instance))
+        else:
+            found.append(Instance(instance_id=iid, repo="", base_commit="", problem_statement=""))
+    return found
+
+
+def _default_runner(config: RunConfig) -> RunnerFactory:
+    def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
+        image = instance.image or _built_image(instance)
+        return docker_runner(instance, config, image)
+
+    return open_runner
+
+
+def _built_image(instance: Instance) -> str:
+    try:
+        from sweagent.environment import ensure_instance_image  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        msg = f"{instance.instance_id}: no sandbox image (give a dataset whose records name `image`)"
+        raise ConfigError(msg) from None
+    from sandbox.engine import connect
+
+    client = connect()
+    try:
+        return str(ensure_instance_image(instance, client=client))
+    finally:
+        client.close()
+
+
+async def _select_all(
+    store: RunStore,
+    instances: Sequence[Instance],
+    specs: Sequence[str],
+    resources: SelectionResources,
+    force: bool,
+) -> dict[str, dict[str, Selection | str]]:
+    """spec -> instance id -> its Selection, or the error that stopped it."""
+    results: dict[str, dict[str, Selection | str]] = {spec: {} for spec in specs}
+    for instance in instances:
+        for spec in specs:
+            try:
+                results[spec][instance.instance_id] = await select_instance(
+                    store, instance, spec, resources, force=force
+                )
+            except (SweAgentError, SandboxError, OSError) as err:
+                results[spec][instance.instance_id] = f"{type(err).__name__}: {err}"
+    if resources.model is not None:
+        await resources.model.close()
+    return results
+
+
+def _resources(
+    config: RunConfig, specs: Sequence[str], open_runner: RunnerFactory | None
+) -> SelectionResources:
+    needs = frozenset().union(*(selector_needs(spec) for spec in specs))
+    model = build_model(config.models.primary) if "model" in needs else None
+    return SelectionResources(config=config, model=model, open_runner=open_runner or _default_runner(config))
+
+
+def select_command(
+    run_dir: Path,
+    selector: str | None = None,
+    *,
+    dataset: str | None = None,
+    config_files: Sequence[Path] = (),
+    overrides: Sequence[str] = (),
+    force: bool = False,
+    open_runner: RunnerFactory | None = None,
+    console: Console | None = None,
+) -> int:
+    """Select over the stored candidates; write `selection/<name>.json` and `predictions.jsonl`."""
+    console = console or Console(stderr=True, soft_wrap=True)
+    config = _config(run_dir, config_files, overrides)
+    spec = selector or config.selection.selector
+    chain_parts(spec)
+    store = RunStore(run_dir)
+    instances = _instances(store, dataset)
+    if not instances:
+        msg = f"{run_dir} holds no instance with {CANDIDATES_ARTIFACT}"
+        raise ConfigError(msg)
+    resources = _resources(config, [spec], open_runner)
+    results = asyncio.run(_select_all(store, instances, [spec], resources, force))[spec]
+    lines = []
+    table = Table(title=f"selection {spec}")
+    for column in ("instance", "status", "candidate", "rationale"):
+        table.add_column(column, overflow="fold")
+    for instance in instances:
+        result = results[instance.instance_id]
+        patch = ""
+        if isinstance(result, Selection):
+            generation = store.read(instance.instance_id, CANDIDATES_ARTIFACT, GenerationResult)
+            by_id = {c.id: c.patch for c in generation.candidates}
+            patch = by_id.get(result.candidate_id or "", "")
+            table.add_row(
+                instance.instance_id, result.status, result.candidate_id or "-", result.rationale[:200]
+            )
+        else:
+            table.add_row(instance.instance_id, "[red]error[/red]", "-", result)
+        row = {
+            "instance_id": instance.instance_id,
+            "model_name_or_path": f"sweagent:{spec}",
+            "model_patch": patch,
+        }
+        lines.append(json.dumps(row, sort_keys=True))
+    atomic_write_text(run_dir / PREDICTIONS_FILE, "\n".join(lines) + "\n")
+    console.print(table)
+    ok = all(isinstance(r, Selection) and r.status == "selected" for r in results.values())
+    return 0 if ok else 1
+
+
+def compare_command(
+    run_dir: Path,
+    selectors: Sequence[str] | str,
+    *,
+    dataset: str | None = None,
+    config_files: Sequence[Path] = (),
+    overrides: Sequence[str] = (),
+    open_runner: RunnerFactory | None = None,
+    console: Console | None = None,
+) -> int:
+    """Per selector: resolved rate, random-to-oracle gap closed, best-of-k; `compare.json` and a PNG."""
+    console = console or Console(stderr=True, soft_wrap=True)
+    specs = [s.strip() for s in selectors.split(",")] if isinstance(selectors, str) else list(selectors)
+    specs = [s for s in specs if s]
+    if not specs:
+        msg = "give at least one selector to compare"
+        raise ConfigError(msg)
+    for spec in specs:
+        selector_needs(spec)  # unknown names fail here, before any work
+    config = _config(run_dir, config_files, overrides)
+    store = RunStore(run_dir)
+    evaluated, skipped = [], {}
+    for instance in _instances(store, dataset):
+        iid = instance.instance_id
+        candidates = unique_candidates(store.read(iid, CANDIDATES_ARTIFACT, GenerationResult).candidates)
+        evaluations = read_evaluations(store, iid)
+        missing = [c.id for c in candidates if c.id not in evaluations]
+        if missing:
+            skipped[iid] = f"{len(missing)} of {len(candidates)} candidates not evaluated"
+        else:
+            evaluated.append(instance)
+    if not evaluated:
+        console.print(f"no instance of {run_dir} has every candidate evaluated (eval/<candidate_id>.json)")
+        return 1
+    results = asyncio.run(_select_all(store, evaluated, specs, _resources(config, specs, open_runner), False))
+    rows = []
+    for instance in evaluated:
+        iid = instance.instance_id
+        candidates = unique_candidates(store.read(iid, CANDIDATES_ARTIFACT, GenerationResult).candidates)
+        evaluations = read_evaluations(store, iid)
+        selections = {s: r for s in specs if isinstance(r := results[s][iid], Selection)}
+        for spec in specs:
+            if spec not in selections:
+                console.print(f"[yellow]{spec} on {iid}:[/yellow] {results[spec][iid]}", highlight=False)
+        resolved = frozenset(c.id for c in candidates if evaluations[c.id].status == "resolved")
+        rows.append(
+            InstanceEvidence(
+                instance_id=iid, candidates=tuple(candidates), resolved=resolved, selections=selections
+            )
+        )
+    comparison = compare(rows, specs, skipped)
+    atomic_write_text(run_dir / COMPARE_FILE, comparison.model_dump_json(indent=2) + "\n")
+    plot = plot_best_of_k(comparison, run_dir / PLOT_FILE)
+    console.print(_table(comparison))
+    console.print(f"{COMPARE_FILE} and {plot} written; {len(skipped)} instance(s) skipped", highlight=False)
+    errors = any(
+        not isinstance(r, Selection) for by_instance in results.values() for r in by_instance.values()
+    )
+    return 1 if errors else 0
+
+
+def _table(comparison: Comparison) -> Table:
+    ks = len(comparison.oracle_curve)
+    table = Table(title=f"selectors over {len(comparison.instances)} evaluated instance(s)")
+    for column in ("selector", "resolved", "gap closed", *(f"best-of-{k}" for k in range(1, ks + 1))):
+        table.add_column(column, justify="left" if column == "selector" else "right")
+    has_gap = comparison.oracle > comparison.random
+    table.add_row(
+        "random (expected)",
+        f"{comparison.random:.3f}",
+        "0.000" if has_gap else "-",
+        *(f"{v:.3f}" for v in comparison.random_curve),
+    )
+    for score in comparison.selectors:
+        gap = "-" if score.gap_closed is None else f"{score.gap_closed:.3f}"
+        table.add_row(score.selector, f"{score.rate:.3f}", gap, *(f"{v:.3f}" for v in score.best_of_k))
+    table.add_row(
+        "oracle (pass@k)",
+        f"{comparison.oracle:.3f}",
+        "1.000" if has_gap else "-",
+        *(f"{v:.3f}" for v in comparison.oracle_curve),
+    )
+    return table
+
+
+def import_command(
+    predictions: Sequence[Path], dataset: str, run_dir: Path, *, console: Console | None = None
+) -> int:
+    """Merge other systems' predictions (one file per system) into the run's `candidates.json`."""
+    console = console or Console(stderr=True, soft_wrap=True)
+    if not predictions:
+        msg = "give at least one predictions file"
+        raise ConfigError(msg)
+    instances = {i.instance_id: i for i in load_dataset(dataset).instances}
+    counts, problems = import_predictions(predictions, instances, RunStore(run_dir))
+    for problem in problems:
+        console.print(f"[yellow]{problem}[/yellow]", highlight=False)
+    total = sum(counts.values())
+    console.print(f"imported {total} new candidate(s) into {len(counts)} instance(s) of {run_dir}")
+    return 1 if problems else 0
