@@ -98,29 +98,58 @@ def solve(
 @app.command()
 def select(
     run_dir: Path,
-    selector: Annotated[str, typer.Option(help="Selector name, dotted path, or chain a>b")],
+    selector: Annotated[
+        str | None,
+        typer.Option(help="Name, dotted path or chain a>b (default: selection.selector)"),
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset of the run's instances (issue text)")] = None,
+    force: Annotated[bool, typer.Option(help="Select again even where a selection is stored")] = False,
+    config: ConfigFiles = None,
+    override: Overrides = None,
 ) -> None:
     """Re-select over the stored candidates of a run."""
-    _not_built("select", 7)
+    from sweagent.selection.commands import select_command
+
+    raise typer.Exit(
+        select_command(
+            run_dir,
+            selector,
+            dataset=dataset,
+            config_files=config or [],
+            overrides=override or [],
+            force=force,
+        )
+    )
 
 
 @app.command()
 def compare(
     run_dir: Path,
     selectors: Annotated[str, typer.Option(help="Comma-separated selector names")],
+    dataset: Annotated[str | None, typer.Option(help="Dataset of the run's instances (issue text)")] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
 ) -> None:
     """Best-of-k table and plot per selector."""
-    _not_built("compare", 7)
+    from sweagent.selection.commands import compare_command
+
+    raise typer.Exit(
+        compare_command(
+            run_dir, selectors, dataset=dataset, config_files=config or [], overrides=override or []
+        )
+    )
 
 
 @app.command("import")
 def import_(
-    predictions: Annotated[list[Path], typer.Option(help="SWE-bench predictions files")],
+    predictions: Annotated[list[Path], typer.Option(help="SWE-bench predictions files, one per system")],
     dataset: Annotated[str, typer.Option(help="Dataset the predictions answer")],
     run_dir: Annotated[Path, typer.Option(help="Run directory to create or extend")],
 ) -> None:
     """Import candidates from other systems' prediction files."""
-    _not_built("import", 7)
+    from sweagent.selection.commands import import_command
+
+    raise typer.Exit(import_command(predictions, dataset, run_dir))
 
 
 @app.command()

@@ -22,7 +22,8 @@ from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, results_table, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
-from sweagent.records import EvalResult, Instance, content_id
+from sweagent.patches import candidate_id as patch_candidate_id
+from sweagent.records import EvalResult, Instance
 from sweagent.store import RunStore, atomic_write_text
 
 __all__ = ["evaluate_command", "new_run_dir", "validate_command"]
@@ -75,7 +76,7 @@ def evaluate_command(
     with _client(client) as engine:
         for number, (instance, prediction) in enumerate(chosen, start=1):
             started = time.monotonic()
-            candidate_id = content_id(prediction.model_patch)
+            candidate_id = patch_candidate_id(prediction.model_patch)
             result = _stored(store, instance.instance_id, candidate_id)
             if result is None:
                 environment = prepare_environment(

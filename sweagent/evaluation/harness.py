@@ -18,7 +18,8 @@ from sandbox.docker import DockerSandboxConfig
 from sandbox.errors import ImageNotFound, SandboxError
 from sandbox.result import ExecResult
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
-from sweagent.records import EvalResult, EvalStatus, Instance, TestCount, content_id
+from sweagent.patches import candidate_id as patch_candidate_id
+from sweagent.records import EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore, atomic_write_text
 
 __all__ = ["EVAL_OUTPUT_LIMIT", "evaluate_instance", "save_evaluation"]
@@ -73,7 +74,7 @@ def evaluate_instance(
     memory: str = "4g",
 ) -> EvalResult:
     """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`."""
-    evaluation = _Evaluation(instance, candidate_id or content_id(patch))
+    evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
     config = DockerSandboxConfig(
         image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
         output_limit=EVAL_OUTPUT_LIMIT,

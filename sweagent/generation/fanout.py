@@ -10,7 +10,6 @@ distinct candidate diffs and test scripts.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from sweagent.errors import BudgetExceeded, ContextLengthExceeded, ModelError
 from sweagent.generation.editing_state_machine import EditingStateMachine
@@ -23,43 +22,12 @@ from sweagent.generation.trajectory import (
     trajectory_artifact,
 )
 from sweagent.models.protocol import ModelRequest, Purpose
+from sweagent.patches import candidate_id, normalize_patch
 from sweagent.records import Candidate, GenerationResult, TestScript, Trajectory, Usage, content_id
 
 __all__ = ["CANDIDATES_ARTIFACT", "candidate_id", "generate_instance", "normalize_patch"]
 
 CANDIDATES_ARTIFACT = "candidates.json"
-_INDEX_LINE = re.compile(r"^index [0-9a-f]+\.\.[0-9a-f]+(?: \d+)?$")
-_HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@.*$")
-
-
-def normalize_patch(patch: str) -> str:
-    """The diff as compared for equality: the one place that decides when two candidates are the same.
-
-    Blob ids, whitespace at line ends, hunk header positions (and their function context) and the
-    order of the files are dropped, so diffs of the same change made in different ways compare equal.
-    """
-    lines = [
-        "@@" if _HUNK_HEADER.match(line) else line.rstrip()
-        for line in patch.replace("\r\n", "\n").split("\n")
-        if not _INDEX_LINE.match(line)
-    ]
-    preamble: list[str] = []
-    files: list[list[str]] = []
-    for line in lines:
-        if line.startswith("diff --git "):
-            files.append([line])
-        elif files:
-            files[-1].append(line)
-        else:
-            preamble.append(line)
-    sections = ["\n".join(preamble).strip("\n")] if any(preamble) else []
-    sections += sorted("\n".join(section).strip("\n") for section in files)
-    return "\n".join(sections).strip("\n") + "\n"
-
-
-def candidate_id(patch: str) -> str:
-    """The id of the candidate a patch makes: equal after `normalize_patch`, equal id."""
-    return content_id(normalize_patch(patch))
 
 
 async def generate_instance(session: InstanceSession) -> GenerationResult:

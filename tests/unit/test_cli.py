@@ -23,7 +23,7 @@ def test_help_lists_every_command_of_the_design() -> None:
 
 
 def test_commands_not_built_yet_say_so_and_exit_2() -> None:
-    result = sweagent("compare", "runs/x", "--selectors", "vote")
+    result = sweagent("solve", "--repo", ".", "--issue", "x")
     assert result.returncode == 2
     assert "not built yet" in result.stderr
     assert "Traceback" not in result.stderr
