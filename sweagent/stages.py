@@ -8,27 +8,32 @@ run resumable. `run` and `solve` both drive their instances through here.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from docker import DockerClient
+from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.table import Table
 
 from sweagent.config import RunConfig
 from sweagent.datasets import RepoSources
+from sweagent.execution.scripts import ScriptRunner
 from sweagent.models.factory import build_model
 from sweagent.models.protocol import Model
 from sweagent.models.usage import Budget, UsageLedger
-from sweagent.records import Instance
+from sweagent.records import GenerationResult, Instance, Selection
+from sweagent.store import RunStore, atomic_write_text
 
 __all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "run_stages"]
 
 STAGES = ("context", "generate", "select", "evaluate")
 """Every stage, in order."""
-BUILT_STAGES = ("context", "generate", "evaluate")
+BUILT_STAGES = STAGES
 """The stages this version runs; the others are refused with a clear message."""
 
 ImageFor = Callable[[Instance, DockerClient], str]
@@ -118,6 +123,66 @@ async def _generate(instances: list[Instance], ctx: StageContext) -> dict[str, A
         client.close()
 
 
+class SelectOutcome(BaseModel):
+    """How selection ended for one instance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    instance_id: str
+    status: Literal["done", "error"]
+    chosen: str = "-"
+    detail: str = ""
+
+
+async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
+    from sandbox.engine import connect
+    from sweagent.selection.stage import SelectionResources, docker_runner, select_instance
+
+    spec = ctx.config.selection.selector
+    store = RunStore(ctx.run_dir)
+    client = await asyncio.to_thread(connect)
+
+    def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
+        return docker_runner(instance, ctx.config, ctx.image_for(instance, client))
+
+    resources = SelectionResources(config=ctx.config, model=ctx.primary, open_runner=open_runner)
+    outcomes: dict[str, Any] = {}
+    try:
+        for instance in instances:
+            iid = instance.instance_id
+            try:
+                selection = await select_instance(store, instance, spec, resources)
+            except Exception as err:  # one instance's failure is recorded; the others go on
+                outcomes[iid] = SelectOutcome(
+                    instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}"
+                )
+                continue
+            chosen = selection.candidate_id or "-"
+            outcomes[iid] = SelectOutcome(
+                instance_id=iid, status="done", chosen=chosen, detail=selection.rationale
+            )
+    finally:
+        client.close()
+    write_predictions(store, instances, spec)
+    return outcomes
+
+
+def write_predictions(store: RunStore, instances: Sequence[Instance], spec: str) -> None:
+    """`predictions.jsonl` in SWE-bench's format: each instance's selected patch ("" when none)."""
+    from sweagent.selection.stage import selection_artifact
+
+    rows = []
+    for instance in instances:
+        iid = instance.instance_id
+        patch = ""
+        if store.done(iid, selection_artifact(spec)) and store.done(iid, "candidates.json"):
+            chosen = store.read(iid, selection_artifact(spec), Selection).candidate_id
+            candidates = store.read(iid, "candidates.json", GenerationResult).candidates
+            patch = next((c.patch for c in candidates if c.id == chosen), "")
+        row = {"instance_id": iid, "model_name_or_path": f"sweagent:{spec}", "model_patch": patch}
+        rows.append(json.dumps(row, sort_keys=True))
+    atomic_write_text(store.root / "predictions.jsonl", "\n".join(rows) + "\n")
+
+
 async def _evaluate(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
     from sandbox.engine import connect
     from sweagent.evaluation.stage import run_evaluation_stage
@@ -139,6 +204,7 @@ async def _evaluate(instances: list[Instance], ctx: StageContext) -> dict[str, A
 _RUNNERS: dict[str, Callable[[list[Instance], StageContext], Awaitable[dict[str, Any]]]] = {
     "context": _context,
     "generate": _generate,
+    "select": _select,
     "evaluate": _evaluate,
 }
 

@@ -14,12 +14,10 @@ from sweagent.pipeline import RunRequest, default_run_dir, parse_stages, resolve
 
 def test_stages_run_in_pipeline_order() -> None:
     assert parse_stages("generate, context") == ("context", "generate")
-    assert parse_stages(None) == ("context", "generate", "evaluate")
+    assert parse_stages(None) == ("context", "generate", "select", "evaluate")
 
 
-@pytest.mark.parametrize(
-    ("text", "complaint"), [("contxt", "unknown stage"), ("", "none given"), ("select", "not built")]
-)
+@pytest.mark.parametrize(("text", "complaint"), [("contxt", "unknown stage"), ("", "none given")])
 def test_bad_stages_are_refused(text: str, complaint: str) -> None:
     with pytest.raises(ConfigError, match=complaint):
         parse_stages(text)
@@ -50,7 +48,7 @@ def test_default_run_dirs_name_the_dataset() -> None:
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
-        (["--dataset", "swe-mini", "--stages", "select"], "not built yet"),
+        (["--dataset", "swe-mini", "--stages", "selection"], "unknown stage"),
         (["--dataset", "no-such-dataset.jsonl"], "no-such-dataset"),
         (["--dataset", "swe-mini", "--instances", "nobody__nothing-1"], "nobody__nothing-1"),
         (["--dataset", "swe-mini", "-o", "generation.samples=0"], "generation.samples"),
