@@ -84,15 +84,53 @@ def run(
 
 @app.command()
 def solve(
-    repo: Annotated[Path, typer.Option(help="Local git repository")],
+    repo: Annotated[Path, typer.Option(help="Local git repository (its HEAD commit is solved)")],
     issue: Annotated[str | None, typer.Option(help="Issue text")] = None,
     issue_file: Annotated[Path | None, typer.Option(help="File holding the issue text")] = None,
-    test_cmd: Annotated[str | None, typer.Option(help="How the repository runs its tests")] = None,
+    test_cmd: Annotated[
+        str | None, typer.Option(help="How the repository runs its tests ({tests}: files)")
+    ] = None,
     apply: Annotated[bool, typer.Option(help="Apply the chosen patch to the working tree")] = False,
     branch: Annotated[str | None, typer.Option(help="Commit the patch on a new branch")] = None,
+    force: Annotated[
+        bool, typer.Option(help="Apply to a dirty tree; continue a run under a new config")
+    ] = False,
+    image: Annotated[
+        str | None, typer.Option(help="Environment image (default: the repo's Dockerfile or base)")
+    ] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+    model: Annotated[str | None, typer.Option(help="Model name")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint")] = None,
+    samples: Annotated[int | None, typer.Option(help="Parallel trajectories")] = None,
+    iterations: Annotated[int | None, typer.Option(help="Turns per trajectory")] = None,
+    selector: Annotated[str | None, typer.Option(help="Selector name, dotted path, or chain a>b")] = None,
+    run_dir: Annotated[
+        Path | None, typer.Option(help="Run directory (default: a new one under runs/)")
+    ] = None,
 ) -> None:
     """Resolve an issue in your own repository."""
-    _not_built("solve", 8)
+    from sweagent.solve import SolveRequest, solve_command
+
+    request = SolveRequest(
+        repo=repo,
+        issue=issue,
+        issue_file=issue_file,
+        test_cmd=test_cmd,
+        apply=apply,
+        branch=branch,
+        force=force,
+        image=image,
+        config_files=tuple(config or ()),
+        overrides=tuple(override or ()),
+        model=model,
+        base_url=base_url,
+        samples=samples,
+        iterations=iterations,
+        selector=selector,
+        run_dir=run_dir,
+    )
+    raise typer.Exit(solve_command(request, err_console))
 
 
 @app.command()

@@ -1,0 +1,209 @@
+"""`sweagent solve`: the pipeline on the user's own repository, then the chosen diff.
+
+The instance is the repository at HEAD (committed code only). Its environment comes from `--image`,
+the repository's Dockerfile, or the base image with the project installed (see
+`sweagent.environment.local`). The stages are those of `sweagent run` without evaluation (there
+are no gold tests); `--test-cmd` feeds the `regression` selector. The chosen diff is printed, saved
+as `<run>/<instance>/selected.patch`, and with `--apply` applied to the working tree or with
+`--branch NAME` committed on a new branch (in a temporary worktree: the user's checkout is left as
+it is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import git
+from docker import DockerClient
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+
+from sweagent.config import RunConfig, load_config
+from sweagent.datasets import RepoSources
+from sweagent.datasets.local import local_instance, working_tree_dirty
+from sweagent.errors import ConfigError, DatasetError
+from sweagent.models.usage import UsageLedger
+from sweagent.pipeline import check_resumable
+from sweagent.records import GenerationResult, Instance, Selection
+from sweagent.stages import run_stages
+from sweagent.store import RunStore, atomic_write_text
+
+__all__ = ["SolveRequest", "apply_patch", "commit_on_branch", "solve_command"]
+
+SOLVE_STAGES = ("context", "generate", "select")
+_IDENTITY = {
+    f"GIT_{who}_{what}": value
+    for who in ("AUTHOR", "COMMITTER")
+    for what, value in (("NAME", "sweagent"), ("EMAIL", "sweagent@localhost"))
+}
+
+
+class SolveRequest(BaseModel):
+    """What `sweagent solve` was asked to do."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    repo: Path
+    issue: str | None = None
+    issue_file: Path | None = None
+    test_cmd: str | None = None
+    apply: bool = False
+    branch: str | None = None
+    force: bool = False
+    image: str | None = None
+    config_files: tuple[Path, ...] = ()
+    overrides: tuple[str, ...] = ()
+    model: str | None = None
+    base_url: str | None = None
+    samples: int | None = None
+    iterations: int | None = None
+    selector: str | None = None
+    run_dir: Path | None = None
+
+
+def _issue_text(request: SolveRequest) -> str:
+    if (request.issue is None) == (request.issue_file is None):
+        msg = "give the issue once: --issue TEXT or --issue-file FILE"
+        raise ConfigError(msg)
+    if request.issue_file is not None:
+        try:
+            return request.issue_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            msg = f"cannot read the issue file {request.issue_file}: {err}"
+            raise ConfigError(msg) from err
+    return request.issue or ""
+
+
+def _config(request: SolveRequest) -> RunConfig:
+    overrides = list(request.overrides)
+    for key, value in (
+        ("models.primary.name", request.model),
+        ("models.relevance.name", request.model),
+        ("models.primary.base_url", request.base_url),
+        ("selection.selector", request.selector),
+    ):
+        if value is not None:
+            overrides.append(f"{key}='{value}'")
+    if request.test_cmd is not None:
+        overrides.append(f"selection.regression_command='{request.test_cmd}'")
+    for key, number in (
+        ("generation.samples", request.samples),
+        ("generation.iterations", request.iterations),
+    ):
+        if number is not None:
+            overrides.append(f"{key}={number}")
+    return load_config(request.config_files, overrides)
+
+
+def _check_targets(request: SolveRequest) -> None:
+    """Refuse, before any work, what could not be done with the result."""
+    if request.apply and request.branch:
+        msg = "choose one of --apply and --branch"
+        raise ConfigError(msg)
+    if request.apply and not request.force and working_tree_dirty(request.repo):
+        msg = (
+            f"{request.repo} has uncommitted changes; commit or stash them, or pass --force to --apply anyway"
+        )
+        raise ConfigError(msg)
+    if request.branch:
+        repo = git.Repo(request.repo)
+        if request.branch in {head.name for head in repo.heads}:
+            msg = f"branch {request.branch!r} already exists in {request.repo}"
+            raise ConfigError(msg)
+        try:
+            repo.git.check_ref_format("--branch", request.branch)
+        except git.GitCommandError:
+            msg = f"{request.branch!r} is not a valid branch name"
+            raise ConfigError(msg) from None
+
+
+def solve_command(request: SolveRequest, console: Console | None = None) -> int:
+    """Solve the issue; 0 when a diff was chosen (and applied or committed if asked), 1 otherwise."""
+    console = console or Console(stderr=True, soft_wrap=True)
+    issue = _issue_text(request)
+    instance = local_instance(request.repo, issue)
+    _check_targets(request)
+    config = _config(request)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(instance.repo).name)
+    run_dir = request.run_dir or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-solve-{name}"
+    check_resumable(run_dir, config, force=request.force)
+    store = RunStore(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.yaml", config.to_yaml())
+    store.write(instance.instance_id, "instance.json", instance)
+    console.print(f"run directory: {run_dir}  instance: {instance.instance_id}")
+    usage = run_dir / "usage.json"
+    ledger = (
+        UsageLedger.read(usage, config.models.prices)
+        if usage.is_file()
+        else UsageLedger(config.models.prices)
+    )
+
+    def image_for(target: Instance, client: DockerClient) -> str:
+        from sweagent.environment.local import ensure_local_image
+
+        return ensure_local_image(target, client=client, image=request.image)
+
+    failed = asyncio.run(
+        run_stages(SOLVE_STAGES, [instance], run_dir, config, ledger, RepoSources(), console, image_for)
+    )
+    if failed:
+        return 1
+    patch = chosen_patch(store, instance, config.selection.selector)
+    if not patch:
+        console.print("[yellow]no candidate was chosen; nothing to apply[/yellow]")
+        return 1
+    patch_file = store.path(instance.instance_id, "selected.patch")
+    atomic_write_text(patch_file, patch)
+    sys.stdout.write(patch)
+    console.print(f"the chosen diff is in {patch_file}")
+    if request.apply:
+        apply_patch(request.repo, patch_file)
+        console.print(f"applied to the working tree of {request.repo}")
+    elif request.branch:
+        commit = commit_on_branch(request.repo, patch_file, request.branch, instance)
+        console.print(f"committed as {commit[:12]} on the new branch {request.branch}")
+    return 0
+
+
+def chosen_patch(store: RunStore, instance: Instance, selector: str) -> str:
+    """The patch the selector chose, "" when it chose none."""
+    from sweagent.selection.stage import selection_artifact
+
+    iid = instance.instance_id
+    if not store.done(iid, selection_artifact(selector)):
+        return ""
+    chosen = store.read(iid, selection_artifact(selector), Selection).candidate_id
+    candidates = store.read(iid, "candidates.json", GenerationResult).candidates
+    return next((c.patch for c in candidates if c.id == chosen), "")
+
+
+def apply_patch(repo_path: Path, patch_file: Path) -> None:
+    """`git apply` the patch to the working tree; DatasetError naming the cause when it does not apply."""
+    repo = git.Repo(repo_path)
+    try:
+        repo.git.apply("--whitespace=nowarn", str(patch_file.resolve()))
+    except git.GitCommandError as err:
+        msg = f"the chosen diff does not apply to {repo_path}'s working tree: {err.stderr.strip()}"
+        raise DatasetError(msg) from None
+
+
+def commit_on_branch(repo_path: Path, patch_file: Path, branch: str, instance: Instance) -> str:
+    """Commit the patch on a new branch from the solved commit, in a temporary worktree."""
+    repo = git.Repo(repo_path)
+    with tempfile.TemporaryDirectory(prefix="sweagent-branch-") as tmp:
+        worktree = Path(tmp) / "tree"
+        repo.git.worktree("add", "-b", branch, str(worktree), instance.base_commit)
+        try:
+            tree = git.Repo(worktree)
+            tree.git.apply("--whitespace=nowarn", "--index", str(patch_file.resolve()))
+            title = instance.problem_statement.strip().splitlines()[0][:60]
+            with tree.git.custom_environment(**_IDENTITY):
+                tree.git.commit("-m", f"sweagent: {title}")
+            return str(tree.head.commit.hexsha)
+        finally:
+            repo.git.worktree("remove", "--force", str(worktree))
