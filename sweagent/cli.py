@@ -33,10 +33,6 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _not_built(command: str, issue: int) -> NoReturn:
-    _fail(f"`sweagent {command}` is not built yet in this version (tracked in issue {issue})")
-
-
 Overrides = Annotated[list[str] | None, typer.Option("-o", "--override", help="key.path=value")]
 ConfigFiles = Annotated[list[Path] | None, typer.Option("--config", help="YAML config file(s)")]
 
@@ -289,6 +285,8 @@ def validate(
 def sandbox_exec(
     command: Annotated[list[str], typer.Argument(help="The command (after --); one word is run by bash -c")],
     image: Annotated[str | None, typer.Option(help="Image (default: the bookworm base image)")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset of --instance")] = None,
+    instance: Annotated[str | None, typer.Option(help="Run in this instance's environment")] = None,
     timeout: Annotated[
         float | None, typer.Option(help="Wall-clock seconds (default: sandbox.timeout)")
     ] = None,
@@ -301,6 +299,7 @@ def sandbox_exec(
     from sweagent.sandboxes import docker_config, run_once
 
     settings = load_config(config or [], override or []).sandbox
+    image = _instance_image(dataset, instance) if dataset or instance else image
     result = run_once(docker_config(settings, image, network=network), command, timeout)
     typer.echo(result.model_dump_json(indent=2))
     if result.infra_error:
@@ -320,10 +319,25 @@ def shell(
     from sweagent.config import load_config
     from sweagent.sandboxes import docker_config, open_shell
 
-    if dataset or instance:
-        _not_built("shell --dataset/--instance", 3)
+    image = _instance_image(dataset, instance) if dataset or instance else image
     settings = load_config(config or [], override or []).sandbox
     raise typer.Exit(open_shell(docker_config(settings, image, network=network)))
+
+
+def _instance_image(dataset: str | None, instance: str | None) -> str:
+    """The (built if needed) image of one dataset instance, for `shell` and `sandbox exec`."""
+    from sandbox.engine import connect
+    from sweagent.datasets import load_dataset
+    from sweagent.environment import ensure_instance_image
+
+    if not (dataset and instance):
+        _fail("give both --dataset and --instance (or --image)")
+    record = load_dataset(dataset, instances=[instance]).get(instance)
+    client = connect()
+    try:
+        return ensure_instance_image(record, client=client, progress=lambda line: err_console.print(line))
+    finally:
+        client.close()
 
 
 @app.command("cleanup")

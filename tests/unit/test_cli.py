@@ -22,10 +22,19 @@ def test_help_lists_every_command_of_the_design() -> None:
         assert f" {command} " in result.stdout, command
 
 
-def test_commands_not_built_yet_say_so_and_exit_2() -> None:
-    result = sweagent("solve", "--repo", ".", "--issue", "x")
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["solve", "--repo", "/nonexistent/repo", "--issue", "x"], "not a git repository"),
+        (["solve", "--repo", ".", "--issue", "x", "--issue-file", "f"], "give the issue once"),
+        (["shell", "--dataset", "swe-mini"], "give both --dataset and --instance"),
+        (["sandbox", "exec", "--dataset", "swe-mini", "--instance", "nobody-1", "--", "true"], "nobody-1"),
+    ],
+)
+def test_bad_command_input_is_one_line_and_exit_2(args: list[str], complaint: str) -> None:
+    result = sweagent(*args)
+    assert result.returncode == 2, result.stderr
+    assert complaint in result.stderr
     assert "Traceback" not in result.stderr
 
 
