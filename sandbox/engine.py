@@ -16,6 +16,7 @@ from sandbox.errors import EngineUnavailable
 
 __all__ = [
     "LABEL",
+    "RUN_ENV",
     "SESSION_ENV",
     "CleanupReport",
     "cleanup",
@@ -23,6 +24,7 @@ __all__ = [
     "exec_frames",
     "exec_script",
     "labels",
+    "remove_run_containers",
 ]
 
 LABEL = "sweagent"
@@ -33,10 +35,31 @@ SESSION_ENV = "SWEAGENT_SESSION"
 """When set, its value is added as the `sweagent.session` label, so one session's objects can be found."""
 
 
+RUN_ENV = "SWEAGENT_RUN"
+"""When set, its value is added as the `sweagent.run` label: a resumed run removes what its killed
+predecessor left behind (`remove_run_containers`)."""
+
+
 def labels(kind: str, **extra: str) -> dict[str, str]:
     """The labels of a container or image of `kind` (sandbox, pristine, base, rootfs, ...)."""
-    session = {f"{LABEL}.session": os.environ[SESSION_ENV]} if os.environ.get(SESSION_ENV) else {}
-    return {LABEL: "1", f"{LABEL}.kind": kind, **session, **{f"{LABEL}.{k}": v for k, v in extra.items()}}
+    scoped = {
+        f"{LABEL}.{name}": os.environ[variable]
+        for name, variable in (("session", SESSION_ENV), ("run", RUN_ENV))
+        if os.environ.get(variable)
+    }
+    return {LABEL: "1", f"{LABEL}.kind": kind, **scoped, **{f"{LABEL}.{k}": v for k, v in extra.items()}}
+
+
+def remove_run_containers(client: DockerClient, run_id: str) -> list[str]:
+    """Remove the containers labelled with run `run_id` (left by a killed process of that run)."""
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
+        try:
+            container.remove(force=True)
+        except docker.errors.NotFound:
+            continue
+        removed.append(container.name or container.id or "")
+    return removed
 
 
 def connect(docker_host: str | None = None, timeout: float = 120.0) -> DockerClient:

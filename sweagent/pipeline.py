@@ -9,8 +9,11 @@ and left out of the later stages; the run goes on and exits 1 at the end.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from sweagent.config import RunConfig, load_config
 from sweagent.datasets import RepoSources, load_dataset
 from sweagent.errors import ConfigError
 from sweagent.models.usage import UsageLedger
+from sweagent.records import content_id
 from sweagent.stages import BUILT_STAGES, STAGES, run_stages
 from sweagent.store import atomic_write_text
 
@@ -131,6 +135,35 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {key.rstrip("."): value for key, value in flat.items()}
 
 
+@contextmanager
+def claimed_run(run_dir: Path, console: Console) -> Iterator[None]:
+    """Label the sandboxes made inside the block with the run, after removing those a killed run left."""
+    from sandbox.engine import RUN_ENV, connect, remove_run_containers
+    from sandbox.errors import EngineUnavailable
+
+    run_id = f"run-{content_id(str(run_dir.resolve()))}"
+    try:
+        client = connect(timeout=30)
+    except EngineUnavailable:
+        pass  # nothing can be left over where no engine runs; the stages say what they need
+    else:
+        try:
+            removed = remove_run_containers(client, run_id)
+        finally:
+            client.close()
+        if removed:
+            console.print(f"removed {len(removed)} container(s) an interrupted run of {run_dir} left behind")
+    previous = os.environ.get(RUN_ENV)
+    os.environ[RUN_ENV] = run_id
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_ENV, None)
+        else:
+            os.environ[RUN_ENV] = previous
+
+
 def run_command(request: RunRequest, console: Console | None = None) -> int:
     """Run the requested stages; 0 when every instance went through, 1 when some failed."""
     console = console or Console(stderr=True, soft_wrap=True)
@@ -163,9 +196,14 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
     )
     sources = RepoSources(repos_dir=request.repos_dir)
     try:
-        failures = asyncio.run(
-            run_stages(stages, loaded.instances, run_dir, config, ledger, sources, console)
-        )
+        with claimed_run(run_dir, console):
+            failures = asyncio.run(
+                run_stages(stages, loaded.instances, run_dir, config, ledger, sources, console)
+            )
     finally:
         ledger.write(run_dir / "usage.json")
+    from sweagent.reporting import write_report
+
+    written = write_report(run_dir, html=True)
+    console.print(f"report: {', '.join(str(p) for p in written if p.suffix in ('.md', '.html'))}")
     return 1 if failures else 0

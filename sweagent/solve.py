@@ -28,7 +28,7 @@ from sweagent.datasets import RepoSources
 from sweagent.datasets.local import local_instance, working_tree_dirty
 from sweagent.errors import ConfigError, DatasetError
 from sweagent.models.usage import UsageLedger
-from sweagent.pipeline import check_resumable
+from sweagent.pipeline import check_resumable, claimed_run
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.stages import run_stages
 from sweagent.store import RunStore, atomic_write_text
@@ -148,9 +148,10 @@ def solve_command(request: SolveRequest, console: Console | None = None) -> int:
 
         return ensure_local_image(target, client=client, image=request.image)
 
-    failed = asyncio.run(
-        run_stages(SOLVE_STAGES, [instance], run_dir, config, ledger, RepoSources(), console, image_for)
-    )
+    with claimed_run(run_dir, console):
+        failed = asyncio.run(
+            run_stages(SOLVE_STAGES, [instance], run_dir, config, ledger, RepoSources(), console, image_for)
+        )
     if failed:
         return 1
     patch = chosen_patch(store, instance, config.selection.selector)
