@@ -67,7 +67,7 @@ def _rows(path: Path, text: str) -> list[tuple[str, Any]]:
                 msg = f"predictions file {path}, line {number}: not JSON ({err})"
                 raise DatasetError(msg) from None
         return rows
-    if isinstance(data, dict) and "instance_id" not in data:
+    if isinstance(data, dict) and data and all(isinstance(value, dict) for value in data.values()):
         # SWE-bench also accepts {instance_id: prediction}.
         return [(f"record {key}", {"instance_id": key, **value} if isinstance(value, dict) else value)
                 for key, value in data.items()]  # fmt: skip

@@ -7,14 +7,10 @@ the run (the same normalized diff) are not added twice; empty patches are not ca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
-from sweagent.errors import DatasetError
+from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.generation.fanout import CANDIDATES_ARTIFACT, candidate_id
 from sweagent.records import Candidate, GenerationResult, Instance
 from sweagent.store import RunStore
@@ -23,57 +19,6 @@ __all__ = ["INSTANCE_ARTIFACT", "Prediction", "import_predictions", "read_predic
 
 INSTANCE_ARTIFACT = "instance.json"
 """The instance record, kept with imported candidates so `select` can run without the dataset."""
-
-
-class Prediction(BaseModel):
-    """One line of a SWE-bench predictions file."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    instance_id: str
-    model_name_or_path: str = ""
-    model_patch: str = ""
-
-    @field_validator("model_name_or_path", "model_patch", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return "" if value is None else value
-
-
-def _rows(path: Path, text: str) -> list[Any]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except ValueError as err:
-                    msg = f"predictions file {path}, line {number}: not JSON ({err})"
-                    raise DatasetError(msg) from None
-        return rows
-    if isinstance(data, dict) and "instance_id" not in data:  # {instance_id: prediction}
-        return [
-            {"instance_id": key, **value} if isinstance(value, dict) else value for key, value in data.items()
-        ]
-    return data if isinstance(data, list) else [data]
-
-
-def read_predictions(path: Path) -> list[Prediction]:
-    """The predictions of a JSONL, JSON-list or JSON-object file; DatasetError naming the bad record."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        msg = f"cannot read predictions file {path}: {err}"
-        raise DatasetError(msg) from err
-    predictions = []
-    for index, row in enumerate(_rows(path, text)):
-        try:
-            predictions.append(Prediction.model_validate(row))
-        except ValidationError as err:
-            msg = f"predictions file {path}, record {index}: {err.errors()[0]['msg']}"
-            raise DatasetError(msg) from None
-    return predictions
 
 
 def system_name(path: Path, predictions: Sequence[Prediction]) -> str:
