@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,14 @@ from sweagent.datasets import load_dataset
 from sweagent.errors import DatasetError
 
 TEST_DATA = Path(__file__).parents[1] / "data"
-# The shared data sits next to the repository (../shared/data), or next to a folder of worktrees.
-SHARED_DATA = next(
-    (p / "shared" / "data" for p in Path(__file__).parents[2].parents if (p / "shared" / "data").is_dir()),
-    Path(__file__).parents[3] / "shared" / "data",
-)
+# The shared SWE-bench records: $SWEAGENT_SHARED_DATA, else `shared/data` next to the repository or
+# one of its parents, else the workspace's copy on this project's machines (/work/shared/data).
+_CANDIDATES = [
+    *([Path(os.environ["SWEAGENT_SHARED_DATA"])] if os.environ.get("SWEAGENT_SHARED_DATA") else []),
+    *(p / "shared" / "data" for p in Path(__file__).parents[2].parents),
+    Path("/work/shared/data"),
+]
+SHARED_DATA = next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[-1])
 SAMPLES = {
     "swe-bench-lite-test-sample.jsonl": 3,
     "swe-bench-lite-dev-sample.jsonl": 2,
