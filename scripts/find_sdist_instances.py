@@ -8,6 +8,11 @@ patch apply (`git apply --check`) is a hit. Hits are printed as TSV (instance_id
 swebench_version, sdist_version); `--jsonl OUT` also writes the records with their `source` pin,
 ready to ship as a dataset. Slow (it downloads releases); a tool, not a test.
 
+`--pin ID=VERSION` skips the search for one instance: that release is the only candidate (for
+example when an older hit cannot run the tests as SWE-bench does). `--drop-pass-to-pass ID=TEST`
+removes a PASS_TO_PASS test the pinned release does not have from the written record; naming a test
+that is not in the list is an error, so a stale option cannot go unnoticed.
+
     python scripts/find_sdist_instances.py ../shared/data/swe-bench-lite-test.jsonl --filter flask
 """
 
@@ -31,7 +36,15 @@ from sweagent.datasets.sdist import DEFAULT_SDIST_CACHE
 from sweagent.errors import DatasetError
 from sweagent.records import Instance
 
-__all__ = ["PACKAGES", "candidate_versions", "main", "patches_apply", "sdist_upload_times"]
+__all__ = [
+    "PACKAGES",
+    "candidate_versions",
+    "drop_pass_to_pass",
+    "main",
+    "parse_pairs",
+    "patches_apply",
+    "sdist_upload_times",
+]
 
 PACKAGES = {
     "astropy/astropy": "astropy",
@@ -97,9 +110,38 @@ def patches_apply(repo: Path, patches: Iterable[str]) -> bool:
     return True
 
 
-def find_pin(instance: Instance, times: Mapping[str, str], cache: Path, limit: int) -> SdistPin | None:
+def parse_pairs(values: Iterable[str], option: str) -> dict[str, list[str]]:
+    """`ID=VALUE` arguments -> instance id -> values (split at the first `=`); ValueError when malformed."""
+    pairs: dict[str, list[str]] = {}
+    for value in values:
+        instance_id, sep, rest = value.partition("=")
+        if not sep or not instance_id or not rest:
+            msg = f"{option} wants INSTANCE_ID=VALUE, got {value!r}"
+            raise ValueError(msg)
+        pairs.setdefault(instance_id, []).append(rest)
+    return pairs
+
+
+def drop_pass_to_pass(record: dict[str, Any], tests: Iterable[str]) -> dict[str, Any]:
+    """The record with `tests` removed from its PASS_TO_PASS; ValueError naming a test it does not list."""
+    kept = list(record.get("PASS_TO_PASS", []))
+    for test in tests:
+        if test not in kept:
+            msg = f"{record['instance_id']}: {test} is not in PASS_TO_PASS"
+            raise ValueError(msg)
+        kept.remove(test)
+    return {**record, "PASS_TO_PASS": kept}
+
+
+def find_pin(
+    instance: Instance, times: Mapping[str, str], cache: Path, limit: int, pinned: str | None = None
+) -> SdistPin | None:
     package = PACKAGES[instance.repo]
-    for version in candidate_versions(times, instance.created_at or "9999", instance.version, limit):
+    if pinned:
+        versions = [pinned]
+    else:
+        versions = candidate_versions(times, instance.created_at or "9999", instance.version, limit)
+    for version in versions:
         pin = SdistPin(type="sdist", package=package, version=version)
         try:
             repo = sdist_repo(pin, cache)
@@ -119,7 +161,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_SDIST_CACHE, help="sdist cache folder")
     parser.add_argument("--limit", type=int, default=4, help="releases to try per instance")
     parser.add_argument("--jsonl", type=Path, help="also write the hits' records with their source pin")
+    parser.add_argument(
+        "--pin", action="append", default=[], metavar="ID=VERSION", help="try only this release for ID"
+    )
+    parser.add_argument(
+        "--drop-pass-to-pass",
+        action="append",
+        default=[],
+        metavar="ID=TEST",
+        help="remove TEST (absent from the pinned release) from ID's PASS_TO_PASS in the written record",
+    )
     args = parser.parse_args(argv)
+    try:
+        pins = {key: values[-1] for key, values in parse_pairs(args.pin, "--pin").items()}
+        drops = parse_pairs(args.drop_pass_to_pass, "--drop-pass-to-pass")
+    except ValueError as err:
+        parser.error(str(err))
     ids = args.instances.split(",") if args.instances else None
     dataset = load_dataset(args.dataset, instances=ids, filter=args.filter)
     times: dict[str, dict[str, str]] = {}
@@ -130,16 +187,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{instance.instance_id}: skipped (no known PyPI package or no patches)", file=sys.stderr)
             continue
         package = PACKAGES[instance.repo]
-        if package not in times:
+        if package not in times and instance.instance_id not in pins:
             times[package] = sdist_upload_times(package)
-        pin = find_pin(instance, times[package], args.cache, args.limit)
+        pinned = pins.get(instance.instance_id)
+        pin = find_pin(instance, times.get(package, {}), args.cache, args.limit, pinned)
         if pin is None:
             print(f"{instance.instance_id}: no release accepts both patches", file=sys.stderr)
             continue
         print(f"{instance.instance_id}\t{instance.repo}\t{instance.version}\t{pin.version}", flush=True)
         record = instance.model_dump(mode="json", exclude_defaults=True)
         record["source"] = pin.model_dump()
-        records.append(record)
+        try:
+            records.append(drop_pass_to_pass(record, drops.get(instance.instance_id, [])))
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     if args.jsonl:
         lines = [json.dumps(record, sort_keys=True) + "\n" for record in records]
         args.jsonl.write_text("".join(lines), encoding="utf-8")

@@ -32,8 +32,10 @@ def test_swe_mini_flask_runs_pytest_on_the_touched_test_file() -> None:
 
 
 def test_sympy_runs_bin_test_on_the_touched_file() -> None:
-    instance = load_dataset("swe-mini", instances=["sympy__sympy-20590"]).instances[0]
-    assert test_command(instance).endswith("bin/test -C --verbose sympy/core/tests/test_basic.py")
+    instance = load_dataset("swe-mini", instances=["sympy__sympy-24152"]).instances[0]
+    assert test_command(instance).endswith(
+        "bin/test -C --verbose sympy/physics/quantum/tests/test_tensorproduct.py"
+    )
 
 
 def test_non_test_files_of_the_test_patch_are_left_out() -> None:

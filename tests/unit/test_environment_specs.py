@@ -74,8 +74,11 @@ def test_missing_specs_are_unsupported(repo: str, version: str | None, reason: s
 
 
 def test_every_swe_mini_instance_has_a_supported_spec() -> None:
-    specs = {i.instance_id: environment_spec(i) for i in load_dataset("swe-mini").instances}
-    assert len(specs) == 8
+    instances = load_dataset("swe-mini").instances
+    specs = {i.instance_id: environment_spec(i) for i in instances}
+    assert len(specs) == len(instances) >= 6
+    # CI builds every image from nothing: instances share environments (repo + version) to keep that short.
+    assert len({(spec.repo, spec.version) for spec in specs.values()}) <= 5
     assert specs["pallets__flask-4992"].dist == "bookworm"
     assert specs["pytest-dev__pytest-7490"].dist == "bullseye"
 

@@ -51,3 +51,18 @@ def test_patches_apply_checks_without_changing_files(finder: ModuleType, tmp_pat
     assert finder.patches_apply(tmp_path, [good])
     assert not finder.patches_apply(tmp_path, [good, bad])
     assert (tmp_path / "a.txt").read_text() == "one\n"
+
+
+def test_pairs_split_at_the_first_equals_sign(finder: ModuleType) -> None:
+    got = finder.parse_pairs(["a__b-1=x.py::t[p=1]", "a__b-1=y", "c__d-2=4.5.0"], "--pin")
+    assert got == {"a__b-1": ["x.py::t[p=1]", "y"], "c__d-2": ["4.5.0"]}
+    with pytest.raises(ValueError, match="--pin wants INSTANCE_ID=VALUE, got 'a__b-1'"):
+        finder.parse_pairs(["a__b-1"], "--pin")
+
+
+def test_dropping_pass_to_pass_tests_keeps_the_rest_and_rejects_unknown_names(finder: ModuleType) -> None:
+    record = {"instance_id": "a__b-1", "PASS_TO_PASS": ["t1", "t2", "t3"], "FAIL_TO_PASS": ["f"]}
+    assert finder.drop_pass_to_pass(record, ["t2", "t1"]) == {**record, "PASS_TO_PASS": ["t3"]}
+    assert record["PASS_TO_PASS"] == ["t1", "t2", "t3"]
+    with pytest.raises(ValueError, match="a__b-1: t9 is not in PASS_TO_PASS"):
+        finder.drop_pass_to_pass(record, ["t9"])
