@@ -8,7 +8,7 @@ grade of the candidate the configured selector chose; an instance whose selector
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sweagent.config import RunConfig
 from sweagent.datasets.repos import RepoSources
 from sweagent.evaluation.provider import ImageProvider, default_provider
-from sweagent.evaluation.results import build_results, write_results
+from sweagent.evaluation.results import RESULTS_FILE, build_results, read_results, write_results
 from sweagent.evaluation.runner import evaluate_in, prepare_environment
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
 from sweagent.store import RunStore, safe_name
@@ -68,8 +68,27 @@ def run_evaluation_stage(
         if result is not None:
             chosen.append(result)
     if chosen:
-        write_results(run_dir, build_results(chosen))
+        write_results(run_dir, build_results([*_kept(run_dir, outcomes), *chosen]))
     return outcomes
+
+
+def _kept(run_dir: Path, replaced: Mapping[str, object]) -> list[EvalResult]:
+    """The results.json entries of instances this call did not grade (an earlier, wider run's)."""
+    if not (run_dir / RESULTS_FILE).is_file():
+        return []
+    earlier = read_results(run_dir / RESULTS_FILE)
+    return [
+        EvalResult(
+            instance_id=iid,
+            candidate_id=entry.candidate_id,
+            status=entry.status,
+            fail_to_pass=entry.fail_to_pass,
+            pass_to_pass=entry.pass_to_pass,
+            detail=entry.detail,
+        )
+        for iid, entry in earlier.instances.items()
+        if iid not in replaced
+    ]
 
 
 def _one(
