@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sweagent.errors import DatasetError
 
-__all__ = ["GitFailed", "git", "is_git_repo"]
+__all__ = ["GitFailed", "git", "has_commit", "is_git_repo"]
 
 _ISOLATING = [
     "-c",
@@ -64,3 +64,12 @@ def is_git_repo(path: Path) -> bool:
         return git("rev-parse", "--is-bare-repository", cwd=path, timeout=30).strip() == "true"
     except GitFailed:
         return False
+
+
+def has_commit(repo: Path, commit: str) -> bool:
+    """True when `repo` holds `commit` (as a commit object)."""
+    try:
+        git("cat-file", "-e", f"{commit}^{{commit}}", cwd=repo, timeout=30)
+    except GitFailed:
+        return False
+    return True

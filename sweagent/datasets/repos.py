@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from sweagent.datasets.git import GitFailed, git, is_git_repo
+from sweagent.datasets.git import GitFailed, git, has_commit, is_git_repo
 from sweagent.datasets.sdist import DEFAULT_SDIST_CACHE, SdistPin, sdist_repo
 from sweagent.errors import DatasetError
 from sweagent.records import Instance
@@ -91,7 +91,7 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
         local = _local_repo(sources.repos_dir.expanduser(), instance.repo)
         if local is None:
             tried.append(f"no repository {instance.repo} under {sources.repos_dir}")
-        elif _has_commit(local, base):
+        elif has_commit(local, base):
             _copy(instance, local, base, dest)
             return Checkout(
                 instance_id=instance.instance_id,
@@ -152,7 +152,7 @@ def _local_checkout(instance: Instance, repo: Path, dest: Path) -> Checkout:
     if not is_git_repo(repo):
         msg = f"instance {instance.instance_id}: {repo} is not a git repository"
         raise DatasetError(msg)
-    if not _has_commit(repo, instance.base_commit):
+    if not has_commit(repo, instance.base_commit):
         msg = f"instance {instance.instance_id}: {repo} does not contain commit {instance.base_commit}"
         raise DatasetError(msg)
     _copy(instance, repo, instance.base_commit, dest)
@@ -215,17 +215,9 @@ def _local_repo(repos_dir: Path, repo: str) -> Path | None:
     return None
 
 
-def _has_commit(repo: Path, commit: str) -> bool:
-    try:
-        git("cat-file", "-e", f"{commit}^{{commit}}", cwd=repo, timeout=30)
-    except GitFailed:
-        return False
-    return True
-
-
 def _cached_clone(url: str, cache: Path, commit: str, sources: RepoSources) -> Path:
     """A bare clone of `url` holding `commit`, cloned or fetched only when needed."""
-    if is_git_repo(cache) and _has_commit(cache, commit):
+    if is_git_repo(cache) and has_commit(cache, commit):
         return cache
     git("ls-remote", "--heads", url, timeout=sources.probe_timeout)
     if is_git_repo(cache):
@@ -248,6 +240,6 @@ def _cached_clone(url: str, cache: Path, commit: str, sources: RepoSources) -> P
             except OSError:
                 if not is_git_repo(cache):
                     raise
-    if not _has_commit(cache, commit):
+    if not has_commit(cache, commit):
         raise GitFailed(["cat-file", "-e", commit], f"{url} has no commit {commit}")
     return cache

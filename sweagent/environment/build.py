@@ -15,7 +15,7 @@ from docker import DockerClient
 from sandbox.errors import SandboxError
 from sandbox.images import build_image, ensure_base
 from sweagent.datasets import Checkout, RepoSources, SdistPin, checkout_instance
-from sweagent.datasets.git import GitFailed, git
+from sweagent.datasets.git import has_commit
 from sweagent.environment.recipes import (
     SYMPY_TEST_STAND_IN,
     environment_dockerfile,
@@ -173,18 +173,10 @@ def _requirements(instance: Instance, checkout: Checkout, sources: RepoSources) 
     if checkout.origin == "clone" and sources.clone_cache is not None:
         source = sources.clone_cache.expanduser() / f"{instance.repo}.git"
     wanted = instance.environment_setup_commit or instance.base_commit
-    if source is not None and _has_commit(source, wanted):
+    if source is not None and has_commit(source, wanted):
         return read_requirements(instance.repo, source, wanted)
     found = read_requirements(instance.repo, checkout.path, checkout.commit)
     return Requirements(found.text, f"{found.note} (environment setup commit {wanted[:12]} not available)")
-
-
-def _has_commit(repo: Path, commit: str) -> bool:
-    try:
-        git("cat-file", "-e", f"{commit}^{{commit}}", cwd=repo, timeout=30)
-    except GitFailed:
-        return False
-    return True
 
 
 def _pretend_version(instance: Instance, checkout: Checkout) -> str | None:
