@@ -12,7 +12,7 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,32 +72,46 @@ def parse_stages(text: str | None) -> tuple[str, ...]:
 
 def resolve_config(request: RunRequest) -> RunConfig:
     """Defaults <- YAML files <- `-o` overrides <- the shortcut options."""
-    shortcuts = []
-    if request.model is not None:
-        shortcuts.append(f"models.primary.name={request.model}")
-        if not _relevance_named(request):
-            shortcuts.append(f"models.relevance.name={request.model}")
-    if request.base_url is not None:
-        shortcuts.append(f"models.primary.base_url={request.base_url}")
-    if request.samples is not None:
-        shortcuts.append(f"generation.samples={request.samples}")
-    if request.iterations is not None:
-        shortcuts.append(f"generation.iterations={request.iterations}")
-    # A model name is a string even when it looks like YAML of another type.
-    quoted = [_quote_value(s) if s.startswith("models.") else s for s in shortcuts]
-    return load_config(request.config_files, [*request.overrides, *quoted])
+    return config_with_shortcuts(
+        request.config_files,
+        request.overrides,
+        model=request.model,
+        base_url=request.base_url,
+        samples=request.samples,
+        iterations=request.iterations,
+    )
 
 
-def _relevance_named(request: RunRequest) -> bool:
-    if any(o.startswith("models.relevance.name=") for o in request.overrides):
-        return True
-    relevance = load_config(request.config_files, request.overrides).models.relevance
-    return "name" in relevance.model_fields_set
+def config_with_shortcuts(
+    config_files: Sequence[Path],
+    overrides: Sequence[str],
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    samples: int | None = None,
+    iterations: int | None = None,
+    texts: Mapping[str, str | None] | None = None,
+) -> RunConfig:
+    """The config with the command line's shortcut options applied last.
+
+    `--model` names the relevance model too unless a file or `-o` names one. Text values (model
+    names, `texts`) stay strings even when they read as YAML of another type or hold quotes.
+    """
+    strings: dict[str, str | None] = {"models.primary.name": model, "models.primary.base_url": base_url}
+    if (
+        model is not None
+        and "name" not in load_config(config_files, overrides).models.relevance.model_fields_set
+    ):
+        strings["models.relevance.name"] = model
+    strings.update(texts or {})
+    numbers = {"generation.samples": samples, "generation.iterations": iterations}
+    shortcuts = [f"{key}={_yaml_string(value)}" for key, value in strings.items() if value is not None]
+    shortcuts += [f"{key}={value}" for key, value in numbers.items() if value is not None]
+    return load_config(config_files, [*overrides, *shortcuts])
 
 
-def _quote_value(override: str) -> str:
-    key, _, value = override.partition("=")
-    return f"{key}='{value.replace(chr(39), chr(39) * 2)}'"
+def _yaml_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def default_run_dir(dataset: str, root: Path = Path("runs")) -> Path:

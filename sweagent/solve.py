@@ -23,12 +23,12 @@ from docker import DockerClient
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 
-from sweagent.config import RunConfig, load_config
+from sweagent.config import RunConfig
 from sweagent.datasets import RepoSources
 from sweagent.datasets.local import local_instance, working_tree_dirty
 from sweagent.errors import ConfigError, DatasetError
 from sweagent.models.usage import UsageLedger
-from sweagent.pipeline import check_resumable, claimed_run
+from sweagent.pipeline import check_resumable, claimed_run, config_with_shortcuts
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.stages import run_stages
 from sweagent.store import RunStore, atomic_write_text
@@ -79,24 +79,15 @@ def _issue_text(request: SolveRequest) -> str:
 
 
 def _config(request: SolveRequest) -> RunConfig:
-    overrides = list(request.overrides)
-    for key, value in (
-        ("models.primary.name", request.model),
-        ("models.relevance.name", request.model),
-        ("models.primary.base_url", request.base_url),
-        ("selection.selector", request.selector),
-    ):
-        if value is not None:
-            overrides.append(f"{key}='{value}'")
-    if request.test_cmd is not None:
-        overrides.append(f"selection.regression_command='{request.test_cmd}'")
-    for key, number in (
-        ("generation.samples", request.samples),
-        ("generation.iterations", request.iterations),
-    ):
-        if number is not None:
-            overrides.append(f"{key}={number}")
-    return load_config(request.config_files, overrides)
+    return config_with_shortcuts(
+        request.config_files,
+        request.overrides,
+        model=request.model,
+        base_url=request.base_url,
+        samples=request.samples,
+        iterations=request.iterations,
+        texts={"selection.selector": request.selector, "selection.regression_command": request.test_cmd},
+    )
 
 
 def _check_targets(request: SolveRequest) -> None:
