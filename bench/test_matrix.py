@@ -25,7 +25,7 @@ from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
 from sweagent.execution.scripts import SCRIPT_PATH
 from sweagent.execution.test_matrix import ORIGINAL, TestMatrixRunner, outcome_of, unique_candidates
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, TestMatrix, TestOutcome, TestScript, content_id
 
 IMAGE = "sweagent-bench-matrix:latest"

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 from sandbox.protocol import Sandbox
 from sweagent.execution.scripts import SandboxLender, verdict_of
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, TestMatrix, TestOutcome, TestScript, content_id
 from sweagent.store import RunStore
 

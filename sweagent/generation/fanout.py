@@ -22,10 +22,10 @@ from sweagent.generation.trajectory import (
     trajectory_artifact,
 )
 from sweagent.models.protocol import ModelRequest, Purpose
-from sweagent.patches import candidate_id, normalize_patch
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, TestScript, Trajectory, Usage, content_id
 
-__all__ = ["CANDIDATES_ARTIFACT", "candidate_id", "generate_instance", "normalize_patch"]
+__all__ = ["CANDIDATES_ARTIFACT", "generate_instance"]
 
 CANDIDATES_ARTIFACT = "candidates.json"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sweagent.config import load_config
-from sweagent.generation.fanout import candidate_id
 from sweagent.models.protocol import Purpose
 from sweagent.models.usage import UsageLedger
+from sweagent.patches import candidate_id
 from sweagent.records import (
     Candidate,
     Context,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from math import comb
 from typing import Any
 
-from sweagent.generation.fanout import candidate_id, normalize_patch
+from sweagent.patches import candidate_id, normalize_patch
 from sweagent.records import Selection, Trajectory
 from sweagent.reporting.loading import InstanceRun, RunData
 

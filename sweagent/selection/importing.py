@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sweagent.evaluation.predictions import Prediction, read_predictions
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT, candidate_id
+from sweagent.generation.fanout import CANDIDATES_ARTIFACT
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, Instance
 from sweagent.store import RunStore
 

@@ -18,7 +18,7 @@ from sandbox.images import build_image
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
 from sweagent.execution.scripts import ScriptRunner
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, Instance, Selection
 from sweagent.selection.commands import select_command
 from sweagent.selection.regression import RegressionResults

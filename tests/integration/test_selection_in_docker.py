@@ -22,7 +22,7 @@ from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.execution.test_matrix import TestMatrixRunner, complete_test_matrix
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import (
     Candidate,
     EvalResult,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, Instance, TestMatrix, TestOutcome
 
 INSTANCE = Instance(

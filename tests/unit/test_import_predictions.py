@@ -9,7 +9,7 @@ import pytest
 from selection_fixtures import patch
 
 from sweagent.errors import DatasetError
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import GenerationResult, Instance
 from sweagent.selection.commands import import_command
 from sweagent.selection.importing import read_predictions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sweagent.execution.test_matrix import unique_candidates, unique_tests
-from sweagent.generation.fanout import candidate_id, normalize_patch
+from sweagent.patches import candidate_id, normalize_patch
 from sweagent.records import Candidate, TestScript
 
 CALC = """diff --git a/pkg/calc.py b/pkg/calc.py

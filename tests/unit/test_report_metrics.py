@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.records import Candidate, EvalResult, GenerationResult, Selection, Trajectory, Turn
 from sweagent.reporting import load_run, pass_at_k, scaling_curves, summarize
 from sweagent.reporting.example_run import BAD_PATCH, GOOD_PATCH, INSTANCES, write_example_run

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sweagent.generation.fanout import candidate_id
+from sweagent.patches import candidate_id
 from sweagent.reporting import report_command, write_report
 from sweagent.reporting.example_run import GOOD_PATCH, HOSTILE_PATCH, write_example_run
 from sweagent.reporting.html_page import SCRIPT
