@@ -94,15 +94,16 @@ def config_with_shortcuts(
 ) -> RunConfig:
     """The config with the command line's shortcut options applied last.
 
-    `--model` names the relevance model too unless a file or `-o` names one. Text values (model
-    names, `texts`) stay strings even when they read as YAML of another type or hold quotes.
+    `--model` (and `--base-url`) name the relevance model too unless a file or `-o` names one.
+    Text values (model names, `texts`) stay strings even when they read as YAML of another type or
+    hold quotes.
     """
     strings: dict[str, str | None] = {"models.primary.name": model, "models.primary.base_url": base_url}
-    if (
-        model is not None
-        and "name" not in load_config(config_files, overrides).models.relevance.model_fields_set
-    ):
+    relevance = load_config(config_files, overrides).models.relevance
+    if model is not None and "name" not in relevance.model_fields_set:
         strings["models.relevance.name"] = model
+        if "base_url" not in relevance.model_fields_set:
+            strings["models.relevance.base_url"] = base_url
     strings.update(texts or {})
     numbers = {"generation.samples": samples, "generation.iterations": iterations}
     shortcuts = [f"{key}={_yaml_string(value)}" for key, value in strings.items() if value is not None]

@@ -35,6 +35,11 @@ def test_shortcuts_override_files_and_model_names_stay_strings(tmp_path: Path) -
     assert config.models.relevance.name == "1e3"  # --model names the relevance model when nothing else does
 
 
+def test_base_url_follows_the_model_to_the_relevance_scan() -> None:
+    config = resolve_config(RunRequest(dataset="swe-mini", model="m", base_url="http://127.0.0.1:1/v1"))
+    assert config.models.relevance.base_url == config.models.primary.base_url == "http://127.0.0.1:1/v1"
+
+
 def test_an_explicit_relevance_model_is_kept(tmp_path: Path) -> None:
     request = RunRequest(dataset="swe-mini", model="big", overrides=("models.relevance.name=small",))
     assert resolve_config(request).models.relevance.name == "small"
