@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -386,6 +387,9 @@ def doctor(
 
 def main() -> None:
     """Console-script entry point: known errors become one line and exit code 2."""
+    # A dependency may switch on INFO logging; a line per HTTP request drowns the progress tables.
+    for name in ("httpx", "httpx2", "httpcore", "openai"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         app()
     except (SweAgentError, SandboxError) as err:
