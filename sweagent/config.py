@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sweagent.errors import ConfigError
 
@@ -108,7 +108,7 @@ class SelectionConfig(Section):
 
 class SandboxSettings(Section):
     backend: Literal["docker", "bwrap"] = "docker"
-    """Docker (default) or bubblewrap for machines without a Docker engine."""
+    """Docker. `bwrap` is refused: the stages and commands run only on Docker for now."""
     memory: str = "4g"
     """Memory limit per sandbox."""
     pids: int = Field(default=1024, ge=16)
@@ -123,6 +123,19 @@ class SandboxSettings(Section):
     """Default wall-clock seconds per execution."""
     pool_size: int = Field(default=4, ge=1)
     """Sandboxes kept warm per image."""
+
+    @field_validator("backend")
+    @classmethod
+    def _docker_only(cls, backend: str) -> str:
+        # Accepting bwrap and running on Docker anyway would be a setting that lies.
+        if backend != "docker":
+            msg = (
+                f"{backend!r} is not usable by run, solve, shell or sandbox exec yet: they run on "
+                "Docker images (scripts/bootstrap.sh installs and starts an engine); the bubblewrap "
+                "backend exists only as a library class, sandbox.bwrap.BwrapSandbox"
+            )
+            raise ValueError(msg)
+        return backend
 
 
 class BudgetConfig(Section):

@@ -37,6 +37,13 @@ def test_bad_value_is_named() -> None:
         load_config(overrides=["sandbox.pids=few"])
 
 
+def test_bwrap_backend_is_refused_not_ignored() -> None:
+    # The stages run on Docker only; a bwrap setting must not be accepted and then not honoured.
+    with pytest.raises(ConfigError, match=r"sandbox\.backend: .*'bwrap' is not usable by run"):
+        load_config(overrides=["sandbox.backend=bwrap"])
+    assert load_config(overrides=["sandbox.backend=docker"]).sandbox.backend == "docker"
+
+
 def test_override_without_equals_sign() -> None:
     with pytest.raises(ConfigError, match="key.path=value"):
         load_config(overrides=["generation.samples"])
