@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what sweagent needs on a Debian machine, idempotently:
 # docker.io (then dockerd in the background when no daemon answers), debootstrap, bubblewrap, chromium,
-# a virtual environment with the project, and the offline base image(s).
+# a virtual environment with the project (with the `local` extra, llama-cpp-python built for a portable
+# x86-64 baseline: see llamacpp.sh), and the offline base image(s).
 # Usage: source scripts/bootstrap.sh [EXTRAS]   (EXTRAS defaults to "dev")
 set -euo pipefail
 extras=${1:-dev}
@@ -37,6 +38,11 @@ fi
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
+fi
+if [[ ",$extras," == *",local,"* ]]; then
+  # shellcheck source=llamacpp.sh
+  source "$root/scripts/llamacpp.sh"
+  install_llamacpp "$venv" "$log"
 fi
 echo "bootstrap: installing the project into $venv" >&2
 "$venv/bin/pip" install -q -e "$root[$extras]" >"$log/pip.log" 2>&1 \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -10,9 +11,10 @@ import typer
 from rich.console import Console
 
 from sandbox.errors import SandboxError
-from sweagent.errors import SweAgentError
+from sweagent.errors import InfrastructureUnavailable, SweAgentError
+from sweagent.logs import log_to_console
 
-__all__ = ["app", "main"]
+__all__ = ["EXIT_INFRASTRUCTURE", "app", "main"]
 
 app = typer.Typer(
     name="sweagent",
@@ -385,13 +387,41 @@ def doctor(
         raise typer.Exit(1)
 
 
+EXIT_INFRASTRUCTURE = 3
+"""Exit code when a service the command needs (a model endpoint) stayed down past its retry budget."""
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+def _terminate_like_interrupt() -> list[int]:
+    """SIGTERM unwinds like Ctrl-C, so a stopped run saves its usage and its sandboxes are removed;
+    the list returned fills with the signal when it arrives (the exit code is then 143, not 130)."""
+    received: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    return received
+
+
 def main() -> None:
-    """Console-script entry point: known errors become one line and exit code 2."""
+    """Console-script entry point: known errors become one line and exit code 2 (3: infrastructure)."""
     # A dependency may switch on INFO logging; a line per HTTP request drowns the progress tables.
     for name in ("httpx", "httpx2", "httpcore", "openai"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    log_to_console(err_console)
+    terminated = _terminate_like_interrupt()
     try:
         app()
+    except SystemExit as exit_:
+        if terminated and exit_.code == EXIT_INTERRUPTED:
+            raise SystemExit(EXIT_TERMINATED) from None
+        raise
+    except InfrastructureUnavailable as err:
+        err_console.print(f"[red]stopped:[/red] {err}", highlight=False)
+        raise SystemExit(EXIT_INFRASTRUCTURE) from None
     except (SweAgentError, SandboxError) as err:
         err_console.print(f"[red]error:[/red] {err}", highlight=False)
         raise SystemExit(2) from None

@@ -9,6 +9,7 @@ __all__ = [
     "DatasetError",
     "EnvironmentBuildError",
     "FormatError",
+    "InfrastructureUnavailable",
     "ModelError",
     "ModelUnavailable",
     "NotBuiltError",
@@ -50,6 +51,12 @@ class StoreError(SweAgentError, OSError):
     """The run directory cannot be read or written as expected."""
 
 
+class InfrastructureUnavailable(SweAgentError):
+    """A service the run depends on (a model endpoint, the Docker engine) stayed down past its retry
+    budget: the run stops at once (exit code 3) instead of failing every remaining instance, and a
+    later run with the same command continues from what was saved."""
+
+
 class ModelError(SweAgentError, RuntimeError):
     """A model endpoint failed in a way retries could not fix."""
 
@@ -58,8 +65,9 @@ class ContextLengthExceeded(ModelError, ValueError):
     """The endpoint rejected a request as longer than the model's context; retrying cannot help."""
 
 
-class ModelUnavailable(ModelError, ConnectionError):
-    """Every retry (429, 5xx, timeouts, refused connections) failed within the configured time."""
+class ModelUnavailable(ModelError, InfrastructureUnavailable, ConnectionError):
+    """The endpoints failed (429, 5xx, timeouts, refused connections) with no success for the whole
+    retry budget; every later call fails at once with the same cause."""
 
 
 class ScriptExhausted(ModelError, IndexError):

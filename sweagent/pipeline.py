@@ -9,6 +9,7 @@ and left out of the later stages; the run goes on and exits 1 at the end.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import time
@@ -23,13 +24,16 @@ from rich.console import Console
 
 from sweagent.config import RunConfig, load_config
 from sweagent.datasets import RepoSources, load_dataset
-from sweagent.errors import ConfigError
+from sweagent.errors import ConfigError, InfrastructureUnavailable
+from sweagent.logs import run_log
 from sweagent.models.usage import UsageLedger
 from sweagent.records import content_id
 from sweagent.stages import BUILT_STAGES, STAGES, run_stages
 from sweagent.store import atomic_write_text
 
 __all__ = ["BUILT_STAGES", "STAGES", "RunRequest", "parse_stages", "resolve_config", "run_command"]
+
+logger = logging.getLogger(__name__)
 
 
 class RunRequest(BaseModel):
@@ -211,10 +215,20 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
     )
     sources = RepoSources(repos_dir=request.repos_dir)
     try:
-        with claimed_run(run_dir, console):
-            failures = asyncio.run(
-                run_stages(stages, loaded.instances, run_dir, config, ledger, sources, console)
-            )
+        with run_log(run_dir) as log_path, claimed_run(run_dir, console):
+            logger.info("run %s: stages %s, %d instance(s)", run_dir, ",".join(stages), len(loaded.instances))
+            try:
+                failures = asyncio.run(
+                    run_stages(stages, loaded.instances, run_dir, config, ledger, sources, console)
+                )
+            except InfrastructureUnavailable as err:
+                logger.info("run stopped: %s", err)
+                console.print(
+                    f"the run stopped early; {run_dir} keeps what was done (log: {log_path}); "
+                    "run the same command again to continue",
+                    highlight=False,
+                )
+                raise
     finally:
         ledger.write(run_dir / "usage.json")
     from sweagent.reporting import write_report

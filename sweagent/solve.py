@@ -27,6 +27,7 @@ from sweagent.config import RunConfig
 from sweagent.datasets import RepoSources
 from sweagent.datasets.local import local_instance, working_tree_dirty
 from sweagent.errors import ConfigError, DatasetError
+from sweagent.logs import run_log
 from sweagent.models.usage import UsageLedger
 from sweagent.pipeline import check_resumable, claimed_run, config_with_shortcuts
 from sweagent.records import GenerationResult, Instance, Selection
@@ -139,7 +140,7 @@ def solve_command(request: SolveRequest, console: Console | None = None) -> int:
 
         return ensure_local_image(target, client=client, image=request.image)
 
-    with claimed_run(run_dir, console):
+    with run_log(run_dir), claimed_run(run_dir, console):
         failed = asyncio.run(
             run_stages(SOLVE_STAGES, [instance], run_dir, config, ledger, RepoSources(), console, image_for)
         )

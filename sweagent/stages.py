@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -20,10 +21,12 @@ from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.table import Table
 
-from sweagent.config import RunConfig
+from sweagent.config import ModelConfig, RunConfig
 from sweagent.datasets import RepoSources
+from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.models.factory import build_model
+from sweagent.models.preflight import wait_until_up
 from sweagent.models.protocol import Model
 from sweagent.models.usage import Budget, UsageLedger
 from sweagent.records import GenerationResult, Instance, Selection
@@ -35,6 +38,8 @@ STAGES = ("context", "generate", "select", "evaluate")
 """Every stage, in order."""
 BUILT_STAGES = STAGES
 """The stages this version runs; the others are refused with a clear message."""
+
+logger = logging.getLogger(__name__)
 
 ImageFor = Callable[[Instance, DockerClient], str]
 """Gives (building if needed) the sandbox image of an instance."""
@@ -80,16 +85,39 @@ async def run_stages(
     context = StageContext(run_dir, config, primary, relevance, sources, image_for or dataset_image(sources))
     failed: set[str] = set()
     try:
+        for endpoint_model in _models_needed(stages, instances, run_dir, config):
+            await wait_until_up(endpoint_model)
         for stage in stages:
             pending = [i for i in instances if i.instance_id not in failed]
+            logger.info("stage %s: %d instance(s)", stage, len(pending))
             outcomes = await _RUNNERS[stage](pending, context)
             _print_outcomes(console, stage, outcomes)
+            for iid, outcome in sorted(outcomes.items()):
+                logger.info("stage %s: %s %s %s", stage, iid, outcome.status, _summary(outcome))
             failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
             ledger.write(run_dir / "usage.json")
     finally:
         await primary.close()
         await relevance.close()
     return failed
+
+
+def _models_needed(
+    stages: Sequence[str], instances: Sequence[Instance], run_dir: Path, config: RunConfig
+) -> list[ModelConfig]:
+    """The endpoint models that the context and generate stages will call for unfinished work."""
+    store = RunStore(run_dir)
+    wanted: list[ModelConfig] = []
+    if "context" in stages and config.context.provider == "relevance":
+        if any(not store.done(i.instance_id, "context.json") for i in instances):
+            wanted += [config.models.relevance, config.models.primary]
+    if "generate" in stages and any(not store.done(i.instance_id, "candidates.json") for i in instances):
+        wanted.append(config.models.primary)
+    unique = {(m.name, m.base_url): m for m in wanted if m.base_url and not m.name.startswith(_TEST_MODELS)}
+    return list(unique.values())
+
+
+_TEST_MODELS = ("scripted:", "replay:")
 
 
 async def _context(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
@@ -151,6 +179,8 @@ async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any
             iid = instance.instance_id
             try:
                 selection = await select_instance(store, instance, spec, resources)
+            except InfrastructureUnavailable:
+                raise  # the run stops (exit 3); a later run continues from what was saved
             except Exception as err:  # one instance's failure is recorded; the others go on
                 outcomes[iid] = SelectOutcome(
                     instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}"

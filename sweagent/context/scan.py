@@ -20,7 +20,7 @@ from sweagent.context.cache import AnswerCache
 from sweagent.context.grammar import parse_relevance
 from sweagent.context.prompts import prompt_version, render
 from sweagent.context.skeleton import fit_to_window, skeleton
-from sweagent.errors import FormatError, ModelError
+from sweagent.errors import FormatError, InfrastructureUnavailable, ModelError
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import Instance
 
@@ -143,6 +143,8 @@ async def relevance_scan(
         async with limit:
             try:
                 judgement = await _judge(model, instance, item, window_tokens, system)
+            except InfrastructureUnavailable:
+                raise
             except ModelError as err:
                 shown, _ = shown_text(item.path, item.text, item.tokens, window_tokens)
                 return FileJudgement(

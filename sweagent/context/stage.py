@@ -29,6 +29,7 @@ from sweagent.context.providers import (
 )
 from sweagent.context.tokens import TokenCounter, token_counter_for
 from sweagent.datasets.repos import RepoSources, checkout_instance
+from sweagent.errors import InfrastructureUnavailable
 from sweagent.models.protocol import Model
 from sweagent.records import Context, Instance
 from sweagent.store import RunStore
@@ -103,6 +104,8 @@ async def _one(
             repo = Path(tmp) / "repo"
             await asyncio.to_thread(checkout_instance, instance, repo, sources)
             context, report = await _provide(provider, instance, repo)
+    except InfrastructureUnavailable:
+        raise  # the run stops (exit 3); every other instance would fail the same way
     except Exception as err:  # one instance's failure is recorded; the run goes on
         return ContextOutcome(instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}")
     context = context.model_copy(update={"recall": recall(instance.patch, [f.path for f in context.files])})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sweagent.errors import BudgetExceeded, ContextLengthExceeded, ModelError
+from sweagent.errors import BudgetExceeded, ContextLengthExceeded, InfrastructureUnavailable, ModelError
 from sweagent.generation.editing_state_machine import EditingStateMachine
 from sweagent.generation.testing_state_machine import TestingStateMachine
 from sweagent.generation.trajectory import (
@@ -37,7 +37,14 @@ async def generate_instance(session: InstanceSession) -> GenerationResult:
         return store.read(instance_id, CANDIDATES_ARTIFACT, GenerationResult)
     samples = session.config.samples
     firsts = await _first_replies(session, samples)
-    pairs = await asyncio.gather(*(_sample(session, i, firsts[i]) for i in range(samples)))
+    outcomes = await asyncio.gather(
+        *(_sample(session, i, firsts[i]) for i in range(samples)), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            # Raised only once every sample has stopped, so none still uses the sandbox pool.
+            raise outcome
+    pairs = [o for o in outcomes if not isinstance(o, BaseException)]
     result = _collect(instance_id, pairs)
     store.write(instance_id, CANDIDATES_ARTIFACT, result)
     return result
@@ -67,6 +74,8 @@ async def _first_replies(session: InstanceSession, samples: int) -> list[Reply |
     )
     try:
         response = await session.model.complete(request)
+    except InfrastructureUnavailable:
+        raise
     except (ModelError, BudgetExceeded, ContextLengthExceeded):
         return none  # each trajectory asks on its own and records what goes wrong
     # The one call's usage is booked on sample 0; the others' first turns cost nothing more.

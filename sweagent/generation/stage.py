@@ -22,6 +22,7 @@ from sandbox.docker import DockerSandbox
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
 from sweagent.config import RunConfig
+from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.generation.fanout import CANDIDATES_ARTIFACT, generate_instance
 from sweagent.generation.trajectory import InstanceSession
@@ -94,6 +95,8 @@ async def _one(
     try:
         image = await asyncio.to_thread(image_for, instance)
         pool = await asyncio.to_thread(_open_pool, client, image, config)
+    except InfrastructureUnavailable:
+        raise
     except Exception as err:  # the image or the engine failed for this instance; the run goes on
         return GenerationOutcome(
             instance_id=iid, status="error", detail=f"sandbox: {type(err).__name__}: {err}"
@@ -119,6 +122,8 @@ async def _one(
             max_tokens=config.models.primary.max_tokens,
         )
         result = await generate_instance(session)
+    except InfrastructureUnavailable:
+        raise
     except Exception as err:  # recorded for this instance; saved trajectories let a re-run resume
         return GenerationOutcome(instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}")
     finally:

@@ -15,7 +15,13 @@ from typing import Protocol
 import prompts
 from sandbox.errors import SandboxError
 from sweagent.config import GenerationConfig
-from sweagent.errors import BudgetExceeded, ContextLengthExceeded, FormatError, ModelError
+from sweagent.errors import (
+    BudgetExceeded,
+    ContextLengthExceeded,
+    FormatError,
+    InfrastructureUnavailable,
+    ModelError,
+)
 from sweagent.execution.scripts import PatchFailed, ScriptRunner
 from sweagent.generation.actions import Action, parse_reply
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
@@ -103,6 +109,8 @@ async def run_trajectory(
             return _finish(session, trajectory, artifact, "context_exhausted", str(err))
         except BudgetExceeded as err:
             return _finish(session, trajectory, artifact, "budget", str(err))
+        except InfrastructureUnavailable:
+            raise  # the run stops; the turns saved so far are continued by the next run
         except ModelError as err:
             return _finish(session, trajectory, artifact, "error", f"model: {err}")
         first = None

@@ -12,11 +12,15 @@ from rich.table import Table
 from sweagent.config import ModelConfig, ModelsConfig
 from sweagent.errors import ConfigError, ContextLengthExceeded, ModelError, ModelUnavailable
 from sweagent.models.protocol import ModelRequest, Purpose
+from sweagent.models.retry import Backoff
 from sweagent.models.serve import served_models
 
 __all__ = ["EndpointCheck", "check_endpoint", "check_models", "checks_table"]
 
 _PROBE = ({"role": "user", "content": "Reply with the single word OK."},)
+RETRY_SECONDS = 4.0
+"""How long doctor keeps retrying before its verdict: one failed attempt does not make a dead server."""
+_QUICK = Backoff(initial=0.25, maximum=1.0)
 
 
 class EndpointCheck(BaseModel):
@@ -29,6 +33,8 @@ class EndpointCheck(BaseModel):
     model: str
     base_url: str | None
     ok: bool
+    flaky: bool = False
+    """It answered, but only after failed attempts (5xx, timeouts, refused connections)."""
     seconds: float = 0.0
     detail: str = ""
     """What happened (the reply, or the error)."""
@@ -54,8 +60,11 @@ def _fix(error: ModelError, config: ModelConfig, served: list[str] | None) -> st
     return "read the detail; the endpoint answered but rejected the request"
 
 
-async def check_endpoint(role: str, config: ModelConfig, timeout: float = 30.0) -> EndpointCheck:
-    """Send one short chat request to the configured endpoint(s) of `config`."""
+async def check_endpoint(
+    role: str, config: ModelConfig, timeout: float = 30.0, retry_seconds: float = RETRY_SECONDS
+) -> EndpointCheck:
+    """Send one short chat request to the endpoint of `config`, retrying a few times for
+    `retry_seconds`: an endpoint that answers after failures is `flaky`, one that never does is down."""
     if config.name.startswith(("scripted:", "replay:")):
         detail = "a test model: no endpoint to check"
         return EndpointCheck(role=role, model=config.name, base_url=None, ok=True, detail=detail)
@@ -71,8 +80,9 @@ async def check_endpoint(role: str, config: ModelConfig, timeout: float = 30.0) 
         [config.base_url],
         api_key=os.environ.get(config.api_key_env) or "EMPTY",
         timeout=timeout,
-        retry_seconds=0,
+        retry_seconds=retry_seconds,
         max_tokens=8,
+        backoff=_QUICK,
         transport=config.transport,
     )
     started = time.monotonic()
@@ -91,17 +101,24 @@ async def check_endpoint(role: str, config: ModelConfig, timeout: float = 30.0) 
         await model.close()
     reply = response.choices[0].strip().replace("\n", " ")[:60]
     seconds = time.monotonic() - started
+    failures = sum(model.retries.values())
+    if failures:
+        causes = ", ".join(f"{cause} x{count}" for cause, count in sorted(model.retries.items()))
+        detail = f"replied {reply!r} after {failures} failed attempt(s) ({causes}): flaky"
+        return EndpointCheck(**base, ok=True, flaky=True, seconds=seconds, detail=detail)
     return EndpointCheck(**base, ok=True, seconds=seconds, detail=f"replied {reply!r}")
 
 
-async def check_models(models: ModelsConfig, timeout: float = 30.0) -> list[EndpointCheck]:
+async def check_models(
+    models: ModelsConfig, timeout: float = 30.0, retry_seconds: float = RETRY_SECONDS
+) -> list[EndpointCheck]:
     """Check every endpoint of the primary and the relevance model at once."""
     checks = []
     for role, config in (("primary", models.primary), ("relevance", models.relevance)):
         urls = [config.base_url, *config.extra_base_urls] if config.base_url else [None]
         for url in urls:
             one = config.model_copy(update={"base_url": url, "extra_base_urls": []})
-            checks.append(check_endpoint(role, one, timeout))
+            checks.append(check_endpoint(role, one, timeout, retry_seconds))
     return list(await asyncio.gather(*checks))
 
 
@@ -112,6 +129,8 @@ def checks_table(checks: list[EndpointCheck]) -> Table:
         table.add_column(column)
     for check in checks:
         status = "[green]ok[/green]" if check.ok else "[red]failed[/red]"
+        if check.flaky:
+            status = "[yellow]flaky[/yellow]"
         note = check.detail if check.ok else f"{check.detail}\n[yellow]fix:[/yellow] {check.fix}"
         table.add_row(check.role, check.model, check.base_url or "-", status, f"{check.seconds:.2f}", note)
     return table

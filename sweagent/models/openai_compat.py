@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import random
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 from sweagent.config import ModelConfig
 from sweagent.errors import ConfigError, ContextLengthExceeded, ModelError, ModelUnavailable
+from sweagent.models.outage import OutageClock
 from sweagent.models.protocol import ModelRequest, ModelResponse
 from sweagent.models.retry import Backoff, Transient, is_context_length_message, retry_after_seconds
 from sweagent.models.scripted import estimate_tokens
@@ -26,12 +28,17 @@ GARBAGE_LIMIT = 3
 DEFAULT_BACKOFF = Backoff()
 DOWN_SECONDS = 5.0
 """How long an endpoint that refused a connection is passed over while others are up."""
+REFUSED_POLL_SECONDS = 5.0
+"""Longest wait between two attempts on a refused connection: cheap to try, and a server that
+comes back is used again within this time."""
+
+logger = logging.getLogger(__name__)
 
 
 class Endpoint:
     """One server: its client, a concurrency limit and the requests outstanding on it."""
 
-    def __init__(self, transport: Transport, max_concurrency: int) -> None:
+    def __init__(self, transport: Transport, max_concurrency: int, retry_seconds: float) -> None:
         self.base_url = transport.base_url
         self.transport = transport
         self.semaphore = asyncio.Semaphore(max_concurrency)
@@ -39,6 +46,7 @@ class Endpoint:
         """Requests sent or waiting for the semaphore: the balancing load."""
         self.picks = 0
         self.down_until = 0.0
+        self.clock = OutageClock(transport.base_url, retry_seconds)
 
 
 @dataclass(frozen=True)
@@ -83,9 +91,11 @@ class OpenAICompatModel:
     """Chat completions against one or more endpoints serving the same model.
 
     Transient failures (429, 5xx, timeouts, refused connections, unusable bodies) are retried with
-    jittered exponential backoff for up to `retry_seconds`; they are counted in `retries`, never as
-    failures. Afterwards `ModelUnavailable` is raised. A context-length rejection raises
-    `ContextLengthExceeded` at once; other 4xx raise `ModelError` at once.
+    jittered exponential backoff; they are counted in `retries`, never as failures. The retry budget
+    (`retry_seconds`) is each endpoint's outage clock, shared by all calls (`sweagent.models.outage`):
+    once every endpoint has failed for that long with no success, `ModelUnavailable` is raised, and
+    from then on at once. A context-length rejection raises `ContextLengthExceeded` at once; other
+    4xx raise `ModelError` at once.
     """
 
     def __init__(
@@ -107,7 +117,8 @@ class OpenAICompatModel:
             raise ConfigError(msg)
         self.name = name
         self.endpoints = [
-            Endpoint(make_transport(transport, url, api_key, timeout), max_concurrency) for url in base_urls
+            Endpoint(make_transport(transport, url, api_key, timeout), max_concurrency, retry_seconds)
+            for url in base_urls
         ]
         self.max_tokens = max_tokens
         self.retry_seconds = retry_seconds
@@ -117,6 +128,8 @@ class OpenAICompatModel:
         self.split_samples = False
         """Set once a server answered fewer choices than `n`: later calls ask one sample at a time."""
         self._rng = random.Random(seed)
+        self.unavailable: str | None = None
+        """Why the model was declared unavailable; from then on every call fails at once."""
 
     @classmethod
     def from_config(cls, config: ModelConfig, backoff: Backoff = DEFAULT_BACKOFF) -> OpenAICompatModel:
@@ -150,27 +163,44 @@ class OpenAICompatModel:
         return ModelResponse(choices=tuple(texts), usage=usage, finish_reasons=tuple(reasons))
 
     async def _call(self, request: ModelRequest, n: int) -> _Reply:
-        deadline = time.monotonic() + self.retry_seconds
         attempt = 0
         garbage = 0
         while True:
+            if self.unavailable is not None:
+                raise ModelUnavailable(self.unavailable)
+            endpoint = self._pick()
+            started = time.monotonic()
             try:
-                return await self._attempt(self._pick(), request, n)
+                reply = await self._attempt(endpoint, request, n)
             except Transient as failure:
                 self.retries[failure.cause] += 1
-                garbage += failure.cause == "garbage"
-                if garbage >= GARBAGE_LIMIT:
-                    msg = f"model {self.name}: {garbage} unusable response bodies; last: {failure}"
-                    raise ModelError(msg) from failure
+                if failure.cause == "garbage":
+                    garbage += 1
+                    if garbage >= GARBAGE_LIMIT:
+                        msg = f"model {self.name}: {garbage} unusable response bodies; last: {failure}"
+                        raise ModelError(msg) from failure
+                else:
+                    endpoint.clock.failed(failure.cause, failure.detail, started)
+                if all(e.clock.expired() for e in self.endpoints):
+                    raise ModelUnavailable(self._give_up()) from failure
                 delay = self.backoff.delay(attempt, failure.after, self._rng)
+                if failure.cause == "connection":
+                    delay = min(delay, REFUSED_POLL_SECONDS)
                 attempt += 1
-                if time.monotonic() + delay > deadline:
-                    msg = (
-                        f"model {self.name} unavailable after {attempt} attempts over "
-                        f"{self.retry_seconds:g}s of retrying; last failure: {failure}"
-                    )
-                    raise ModelUnavailable(msg) from failure
-                await asyncio.sleep(delay)
+                # Wake up when the budget runs out, so that a dead endpoint is declared on time.
+                left = max(e.clock.remaining() for e in self.endpoints)
+                await asyncio.sleep(min(delay, left + 0.01))
+            else:
+                endpoint.clock.succeeded()
+                return reply
+
+    def _give_up(self) -> str:
+        """Declare the model unavailable (once) and say why; later calls fail at once with this."""
+        if self.unavailable is None:
+            reports = "; ".join(e.clock.report() for e in self.endpoints)
+            self.unavailable = f"model {self.name} is unavailable: {reports}"
+            logger.error("%s", self.unavailable)
+        return self.unavailable
 
     def _pick(self) -> Endpoint:
         now = time.monotonic()

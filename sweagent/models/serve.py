@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -169,9 +170,26 @@ def serve(
         msg = f"unknown server backend {backend!r}; use vllm or llamacpp"
         raise ConfigError(msg)
     base_url = f"http://{host}:{port}/v1"
-    with running_server(command, base_url, timeout) as process:
+    with _sigterm_interrupts(), running_server(command, base_url, timeout) as process:
         echo(base_url)
         try:
             return process.wait()
         except KeyboardInterrupt:
             return 0
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops the server as Ctrl-C does: the server's process group is stopped, not orphaned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 import prompts
-from sweagent.errors import FormatError, ModelError
+from sweagent.errors import FormatError, InfrastructureUnavailable, ModelError
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.generation.actions import Choose, parse_reply
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
@@ -94,6 +94,8 @@ class ModelSelector:
         )
         try:
             reply = (await model.complete(request)).choices[0]
+        except InfrastructureUnavailable:
+            raise
         except ModelError as err:
             return failed(self.name, f"model: {err}")
         try:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from sweagent.context.cache import AnswerCache
 from sweagent.context.scan import FileJudgement, ScanInput, relevance_scan
-from sweagent.errors import ModelUnavailable
+from sweagent.errors import ModelError, ModelUnavailable
 from sweagent.models.protocol import Message, ModelRequest, ModelResponse, Purpose
 from sweagent.models.scripted import ScriptedModel
 from sweagent.records import Instance
@@ -81,17 +83,33 @@ def test_the_retry_shows_the_format_error_and_its_answer_counts(tmp_path: Path) 
 
 
 def test_an_endpoint_failure_is_recorded_for_the_file_but_not_cached(tmp_path: Path) -> None:
+    def rejected(messages: list[Message], purpose: Purpose) -> str:
+        msg = "HTTP 400: the request was rejected"
+        raise ModelError(msg)
+
+    cache = AnswerCache(tmp_path)
+    [judged] = _scan(ScriptedModel(rejected, name="m"), [_item("a.py", "x")], cache)
+    assert judged.relevant is None
+    assert judged.error == "model: HTTP 400: the request was rejected"
+    later = ScriptedModel(_policy, name="m")
+    [again] = _scan(later, [_item("a.py", "x")], cache)
+    assert (again.relevant, len(later.requests)) == (False, 1)
+
+
+def test_an_unavailable_endpoint_stops_the_scan_and_caches_nothing(tmp_path: Path) -> None:
+    """An endpoint down past its retry budget ends the run (exit 3) instead of marking every file
+    as failed; nothing judged during the outage is cached as an answer."""
+
     def down(messages: list[Message], purpose: Purpose) -> str:
         msg = "endpoint down"
         raise ModelUnavailable(msg)
 
     cache = AnswerCache(tmp_path)
-    [judged] = _scan(ScriptedModel(down, name="m"), [_item("a.py", "x")], cache)
-    assert judged.relevant is None
-    assert judged.error == "model: endpoint down"
+    with pytest.raises(ModelUnavailable, match="endpoint down"):
+        _scan(ScriptedModel(down, name="m"), [_item("a.py", "x"), _item("b.py", "y")], cache)
     later = ScriptedModel(_policy, name="m")
-    [again] = _scan(later, [_item("a.py", "x")], cache)
-    assert (again.relevant, len(later.requests)) == (False, 1)
+    _scan(later, [_item("a.py", "x"), _item("b.py", "y")], cache)
+    assert len(later.requests) == 2
 
 
 def test_calls_in_flight_never_exceed_the_concurrency_limit(tmp_path: Path) -> None:

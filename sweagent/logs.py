@@ -1,0 +1,65 @@
+"""Where the package's log records go: warnings to the console, everything to the run's `run.log`.
+
+Library code only calls `logging.getLogger(__name__)`; the command line decides the handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+__all__ = ["RUN_LOG", "ConsoleHandler", "log_to_console", "run_log"]
+
+RUN_LOG = "run.log"
+"""The log file a run leaves in its directory."""
+
+_STYLES = {logging.WARNING: "yellow", logging.ERROR: "red", logging.CRITICAL: "red"}
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class ConsoleHandler(logging.Handler):
+    """One line per record on a rich console, `warning: ...` in colour."""
+
+    def __init__(self, console: Console, level: int = logging.WARNING) -> None:
+        super().__init__(level)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            style = _STYLES.get(record.levelno, "cyan")
+            label = record.levelname.lower()
+            self.console.print(f"[{style}]{label}:[/{style}] {escape(record.getMessage())}", highlight=False)
+        except Exception:  # a broken console must not break the run
+            self.handleError(record)
+
+
+def log_to_console(console: Console, level: int = logging.WARNING) -> None:
+    """Send the package's records at `level` and above to `console` (once per process)."""
+    logger = logging.getLogger("sweagent")
+    if not any(isinstance(h, ConsoleHandler) for h in logger.handlers):
+        logger.addHandler(ConsoleHandler(console, level))
+    logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+
+
+@contextmanager
+def run_log(run_dir: Path) -> Iterator[Path]:
+    """Append the package's records (INFO and above) to `<run_dir>/run.log` inside the block."""
+    path = run_dir / RUN_LOG
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    logger = logging.getLogger("sweagent")
+    previous = logger.level
+    logger.setLevel(logging.INFO if previous in (logging.NOTSET, 0) else min(previous, logging.INFO))
+    logger.addHandler(handler)
+    try:
+        yield path
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.close()
