@@ -15,6 +15,7 @@ __all__ = [
     "NotBuiltError",
     "RegistryError",
     "ReplayNotFound",
+    "RunDirectoryBusy",
     "ScriptExhausted",
     "StoreError",
     "SweAgentError",
@@ -49,6 +50,10 @@ class RegistryError(SweAgentError, LookupError):
 
 class StoreError(SweAgentError, OSError):
     """The run directory cannot be read or written as expected."""
+
+
+class RunDirectoryBusy(StoreError):
+    """Another process is writing the run directory; the message names it."""
 
 
 class InfrastructureUnavailable(SweAgentError):

@@ -27,7 +27,8 @@ from sweagent.datasets import RepoSources, load_dataset
 from sweagent.errors import ConfigError, InfrastructureUnavailable
 from sweagent.logs import run_log
 from sweagent.models.usage import UsageLedger
-from sweagent.records import content_id
+from sweagent.records import Instance, content_id
+from sweagent.run_lock import hold_run_directory
 from sweagent.stages import BUILT_STAGES, STAGES, run_stages
 from sweagent.store import atomic_write_text
 
@@ -200,12 +201,21 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
         msg = f"dataset {request.dataset!r} selects no instance"
         raise ConfigError(msg)
     run_dir = request.run_dir or default_run_dir(request.dataset)
+    with hold_run_directory(run_dir, "sweagent run"):
+        return _run_in(run_dir, request, config, stages, loaded.instances, console)
+
+
+def _run_in(
+    run_dir: Path,
+    request: RunRequest,
+    config: RunConfig,
+    stages: tuple[str, ...],
+    instances: Sequence[Instance],
+    console: Console,
+) -> int:
     check_resumable(run_dir, config, force=request.force)
-    run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / "config.yaml", config.to_yaml())
-    console.print(
-        f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(loaded.instances)}"
-    )
+    console.print(f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(instances)}")
     usage_path = run_dir / "usage.json"
     # A continued run adds to what the interrupted one spent.
     ledger = (
@@ -216,10 +226,10 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
     sources = RepoSources(repos_dir=request.repos_dir)
     try:
         with run_log(run_dir) as log_path, claimed_run(run_dir, console):
-            logger.info("run %s: stages %s, %d instance(s)", run_dir, ",".join(stages), len(loaded.instances))
+            logger.info("run %s: stages %s, %d instance(s)", run_dir, ",".join(stages), len(instances))
             try:
                 failures = asyncio.run(
-                    run_stages(stages, loaded.instances, run_dir, config, ledger, sources, console)
+                    run_stages(stages, instances, run_dir, config, ledger, sources, console)
                 )
             except InfrastructureUnavailable as err:
                 logger.info("run stopped: %s", err)

@@ -31,6 +31,7 @@ from sweagent.logs import run_log
 from sweagent.models.usage import UsageLedger
 from sweagent.pipeline import check_resumable, claimed_run, config_with_shortcuts
 from sweagent.records import GenerationResult, Instance, Selection
+from sweagent.run_lock import hold_run_directory
 from sweagent.stages import run_stages
 from sweagent.store import RunStore, atomic_write_text
 
@@ -122,6 +123,13 @@ def solve_command(request: SolveRequest, console: Console | None = None) -> int:
     config = _config(request)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(instance.repo).name)
     run_dir = request.run_dir or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-solve-{name}"
+    with hold_run_directory(run_dir, "sweagent solve"):
+        return _solve_in(run_dir, request, config, instance, console)
+
+
+def _solve_in(
+    run_dir: Path, request: SolveRequest, config: RunConfig, instance: Instance, console: Console
+) -> int:
     check_resumable(run_dir, config, force=request.force)
     store = RunStore(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from sweagent.evaluation.results import build_results, results_table, write_resu
 from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EvalResult, Instance
+from sweagent.run_lock import holds_run_directory
 from sweagent.store import RunStore, atomic_write_text
 
 __all__ = ["evaluate_command", "new_run_dir", "validate_command"]
@@ -41,6 +42,7 @@ def new_run_dir(runs_root: Path, kind: str) -> Path:
     return path
 
 
+@holds_run_directory("sweagent evaluate")
 def evaluate_command(
     predictions: Path | None,
     dataset: str | None,

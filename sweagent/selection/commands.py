@@ -24,6 +24,7 @@ from sweagent.execution.test_matrix import unique_candidates
 from sweagent.generation.fanout import CANDIDATES_ARTIFACT
 from sweagent.models.factory import build_model
 from sweagent.records import GenerationResult, Instance, Selection
+from sweagent.run_lock import holds_run_directory
 from sweagent.selection.comparison import Comparison, InstanceEvidence, compare, plot_best_of_k
 from sweagent.selection.importing import INSTANCE_ARTIFACT, import_predictions
 from sweagent.selection.registry import chain_parts, selector_needs
@@ -117,6 +118,7 @@ def _resources(
     return SelectionResources(config=config, model=model, open_runner=open_runner or _default_runner(config))
 
 
+@holds_run_directory("sweagent select")
 def select_command(
     run_dir: Path,
     selector: str | None = None,
@@ -168,6 +170,7 @@ def select_command(
     return 0 if ok else 1
 
 
+@holds_run_directory("sweagent compare")
 def compare_command(
     run_dir: Path,
     selectors: Sequence[str] | str,
@@ -253,6 +256,7 @@ def _table(comparison: Comparison) -> Table:
     return table
 
 
+@holds_run_directory("sweagent import")
 def import_command(
     predictions: Sequence[Path], dataset: str, run_dir: Path, *, console: Console | None = None
 ) -> int:
