@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -12,9 +13,11 @@ from pydantic import BaseModel
 
 from sweagent.errors import StoreError
 
-__all__ = ["RunStore", "atomic_write_text", "read_json", "safe_name"]
+__all__ = ["RunStore", "atomic_write_text", "quarantine", "read_json", "safe_name"]
 
 R = TypeVar("R", bound=BaseModel)
+
+logger = logging.getLogger(__name__)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -42,6 +45,17 @@ def read_json(path: Path) -> object:
         raise StoreError(msg) from err
 
 
+def quarantine(path: Path, reason: str) -> Path:
+    """Move a damaged artifact aside as `<name>.damaged` (kept for a post-mortem) and log why."""
+    moved = path.with_name(path.name + ".damaged")
+    try:
+        path.replace(moved)
+    except FileNotFoundError:
+        return moved  # another reader moved it first
+    logger.warning("damaged artifact %s (%s): moved to %s; it will be redone", path, reason[:300], moved.name)
+    return moved
+
+
 def safe_name(name: str) -> str:
     """A file-system-safe version of an id (instance ids contain `/` only in odd datasets)."""
     cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
@@ -55,6 +69,7 @@ class RunStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._checked: set[tuple[str, int, int]] = set()
 
     def instance_dir(self, instance_id: str) -> Path:
         return self.root / safe_name(instance_id)
@@ -64,8 +79,28 @@ class RunStore:
         return self.instance_dir(instance_id) / artifact
 
     def done(self, instance_id: str, artifact: str) -> bool:
-        """A stage is done when its artifact exists (it is only ever written whole)."""
-        return self.path(instance_id, artifact).is_file()
+        """A stage is done when its artifact exists whole. Artifacts are only ever written whole, so
+        one that does not parse was damaged from outside (a disk fault, an editor, a copy cut short):
+        it is reported by name and moved aside, and the stage is redone."""
+        path = self.path(instance_id, artifact)
+        return path.is_file() and self._intact(path)
+
+    def _intact(self, path: Path) -> bool:
+        if path.suffix != ".json":
+            return True
+        try:
+            stat = path.stat()
+            key = (str(path), stat.st_mtime_ns, stat.st_size)
+            if key in self._checked:
+                return True
+            json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError) as err:
+            quarantine(path, f"{type(err).__name__}: {err}")
+            return False
+        self._checked.add(key)
+        return True
 
     def write(self, instance_id: str, artifact: str, record: BaseModel) -> Path:
         path = self.path(instance_id, artifact)
@@ -73,12 +108,34 @@ class RunStore:
         return path
 
     def read(self, instance_id: str, artifact: str, record_type: type[R]) -> R:
+        """The artifact as `record_type`; one that does not validate is moved aside (so the next
+        run redoes it) and raised as `StoreError` naming the file."""
         path = self.path(instance_id, artifact)
         try:
-            return record_type.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
             msg = f"cannot read {path} as {record_type.__name__}: {err}"
             raise StoreError(msg) from err
+        try:
+            return record_type.model_validate_json(text)
+        except ValueError as err:
+            moved = quarantine(path, f"not a valid {record_type.__name__}: {err}")
+            msg = (
+                f"damaged artifact {path} (not a valid {record_type.__name__}; moved to {moved.name}): {err}"
+            )
+            raise StoreError(msg) from err
+
+    def load(self, instance_id: str, artifact: str, record_type: type[R]) -> R | None:
+        """The artifact when it exists whole and valid; None when it must be (re)done. A damaged one
+        is moved aside and reported by name, never trusted."""
+        if not self.done(instance_id, artifact):
+            return None
+        try:
+            return self.read(instance_id, artifact, record_type)
+        except StoreError:
+            if self.path(instance_id, artifact).exists():
+                raise  # unreadable for another reason (permissions): say so rather than redo
+            return None
 
     def write_json(self, relative: str, data: object) -> Path:
         """Write a run-level JSON file such as `results.json`."""

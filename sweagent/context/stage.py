@@ -89,8 +89,8 @@ async def _one(
     instance: Instance, store: RunStore, provider: ContextProvider, sources: RepoSources
 ) -> ContextOutcome:
     iid = instance.instance_id
-    if store.done(iid, CONTEXT_ARTIFACT):
-        stored = store.read(iid, CONTEXT_ARTIFACT, Context)
+    stored = store.load(iid, CONTEXT_ARTIFACT, Context)
+    if stored is not None:
         return ContextOutcome(
             instance_id=iid,
             status="skipped",

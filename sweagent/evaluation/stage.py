@@ -141,10 +141,8 @@ def _one(
 
 def _stored(store: RunStore, iid: str, candidate_id: str) -> EvalResult | None:
     artifact = f"eval/{candidate_id}.json"
-    if not store.done(iid, artifact):
-        return None
-    result = store.read(iid, artifact, EvalResult)
-    return result if result.status in _GRADED else None
+    result = store.load(iid, artifact, EvalResult)
+    return result if result is not None and result.status in _GRADED else None
 
 
 def _selected(

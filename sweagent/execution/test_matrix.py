@@ -174,11 +174,7 @@ async def complete_test_matrix(
     runner: TestMatrixRunner,
 ) -> TestMatrix:
     """The instance's matrix: `test_matrix.json` completed with what it lacks, written when it grew."""
-    stored = (
-        store.read(instance_id, MATRIX_ARTIFACT, TestMatrix)
-        if store.done(instance_id, MATRIX_ARTIFACT)
-        else None
-    )
+    stored = store.load(instance_id, MATRIX_ARTIFACT, TestMatrix)
     before = runner.executions, runner.rows
     matrix = await runner.complete(candidates, tests, stored)
     if stored is None or (runner.executions, runner.rows) != before or matrix != stored:

@@ -33,8 +33,9 @@ CANDIDATES_ARTIFACT = "candidates.json"
 async def generate_instance(session: InstanceSession) -> GenerationResult:
     """Run (or resume) every trajectory of the instance and write `candidates.json`."""
     store, instance_id = session.store, session.instance.instance_id
-    if store.done(instance_id, CANDIDATES_ARTIFACT):
-        return store.read(instance_id, CANDIDATES_ARTIFACT, GenerationResult)
+    stored = store.load(instance_id, CANDIDATES_ARTIFACT, GenerationResult)
+    if stored is not None:
+        return stored
     samples = session.config.samples
     firsts = await _first_replies(session, samples)
     outcomes = await asyncio.gather(

@@ -89,8 +89,8 @@ async def _one(
     client: DockerClient,
 ) -> GenerationOutcome:
     iid = instance.instance_id
-    if store.done(iid, CANDIDATES_ARTIFACT):
-        stored = store.read(iid, CANDIDATES_ARTIFACT, GenerationResult)
+    stored = store.load(iid, CANDIDATES_ARTIFACT, GenerationResult)
+    if stored is not None:
         return _outcome(stored, "skipped", f"{CANDIDATES_ARTIFACT} exists")
     try:
         image = await asyncio.to_thread(image_for, instance)

@@ -91,8 +91,9 @@ async def run_trajectory(
     """Run (or resume, or return if finished) trajectory `sample` of `machine.kind` to its end."""
     instance_id = session.instance.instance_id
     artifact = trajectory_artifact(machine.kind, sample)
-    if session.store.done(instance_id, artifact):
-        trajectory = session.store.read(instance_id, artifact, Trajectory)
+    stored = session.store.load(instance_id, artifact, Trajectory)
+    if stored is not None:
+        trajectory = stored
         if trajectory.status != "running":
             return trajectory
         if trajectory.turns:

@@ -108,11 +108,7 @@ async def regression_for(
     concurrency: int = 4,
 ) -> dict[str, RegressionRun]:
     """Regression runs of every candidate and the original code, completing `regression.json`."""
-    stored = (
-        store.read(instance_id, REGRESSION_ARTIFACT, RegressionResults)
-        if store.done(instance_id, REGRESSION_ARTIFACT)
-        else None
-    )
+    stored = store.load(instance_id, REGRESSION_ARTIFACT, RegressionResults)
     runs = dict(stored.runs) if stored and stored.command == command else {}
     touched = touched_files(candidates)
     patches = {ORIGINAL: "", **{c.id: c.patch for c in candidates}}

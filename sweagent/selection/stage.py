@@ -85,13 +85,13 @@ async def select_instance(
     artifact = selection_artifact(spec)
     generation = store.read(iid, CANDIDATES_ARTIFACT, GenerationResult)
     candidates, tests = unique_candidates(generation.candidates), unique_tests(generation.tests)
-    if store.done(iid, artifact) and not force:
-        stored = store.read(iid, artifact, Selection)
+    stored = None if force else store.load(iid, artifact, Selection)
+    if stored is not None:
         # Reused only while it scored exactly these candidates (an import may have added some).
         if stored.status == "selected" and set(stored.scores) == {c.id for c in candidates}:
             return stored
     needs = selector_needs(spec)
-    matrix = store.read(iid, MATRIX_ARTIFACT, TestMatrix) if store.done(iid, MATRIX_ARTIFACT) else None
+    matrix = store.load(iid, MATRIX_ARTIFACT, TestMatrix)
     wants_matrix = (
         "test_matrix" in needs and bool(tests) and bool(candidates) and not _complete(matrix, generation)
     )
