@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what sweagent needs on a Debian machine, idempotently:
 # docker.io (then dockerd in the background when no daemon answers), debootstrap, bubblewrap, chromium,
+# docker-registry (the official-image tests run one on loopback),
 # a virtual environment with the project (with the `local` extra, llama-cpp-python built for a portable
 # x86-64 baseline: see llamacpp.sh), and the offline base image(s).
 # Usage: source scripts/bootstrap.sh [EXTRAS]   (EXTRAS defaults to "dev")
@@ -18,6 +19,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v chromium >/dev/null || need+=(chromium)  # headless, for the report.html rendering test
+command -v docker-registry >/dev/null || need+=(docker-registry)  # Registry v2 on loopback, for the official-image tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2
   $sudo apt-get update -qq >"$log/apt.log" 2>&1

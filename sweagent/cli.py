@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.console import Console
 from sandbox.errors import SandboxError
 from sweagent.errors import InfrastructureUnavailable, SweAgentError
 from sweagent.logs import log_to_console
+
+if TYPE_CHECKING:
+    from sweagent.config import EnvironmentConfig, RunConfig
 
 __all__ = ["EXIT_INFRASTRUCTURE", "app", "main"]
 
@@ -205,6 +208,8 @@ def evaluate(
     ] = None,
     repos_dir: Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")] = 1800.0,
+    config: ConfigFiles = None,
+    override: Overrides = None,
 ) -> None:
     """Grade candidates with FAIL_TO_PASS / PASS_TO_PASS."""
     from sweagent.evaluation import evaluate_command
@@ -219,8 +224,16 @@ def evaluate(
         filter=filter_,
         repos_dir=repos_dir,
         timeout=timeout,
+        environment=_environment(config, override),
     )
     raise typer.Exit(code)
+
+
+def _environment(config: list[Path] | None, override: list[str] | None) -> EnvironmentConfig:
+    """The `environment` section of the config files and overrides (`-o environment.python=nearest`)."""
+    from sweagent.config import load_config
+
+    return load_config(config or [], override or []).environment
 
 
 @app.command()
@@ -251,12 +264,32 @@ def images_build(
     instances: Annotated[str | None, typer.Option(help="Comma-separated instance ids")] = None,
     filter_: Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")] = None,
     repos_dir: Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
 ) -> None:
-    """Build the environment and instance images of a dataset."""
+    """Pull or build the instance images of a dataset, following `images plan`."""
     from sweagent.environment import build_images_command
 
     ids = [i.strip() for i in instances.split(",") if i.strip()] if instances else None
-    raise typer.Exit(build_images_command(dataset, ids, filter_, repos_dir))
+    environment = _environment(config, override)
+    raise typer.Exit(build_images_command(dataset, ids, filter_, repos_dir, environment=environment))
+
+
+@images_app.command("plan")
+def images_plan(
+    dataset: Annotated[str, typer.Option(help="Dataset file or name")],
+    instances: Annotated[str | None, typer.Option(help="Comma-separated instance ids")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the plan as JSON here")] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Which provider serves each instance (Python, exact or approximate) or why none can; builds nothing."""
+    from sweagent.environment.plan_command import plan_command
+
+    ids = [i.strip() for i in instances.split(",") if i.strip()] if instances else None
+    environment = _environment(config, override)
+    raise typer.Exit(plan_command(dataset, ids, filter_, environment, json_out=json_out))
 
 
 @app.command()
@@ -269,6 +302,8 @@ def validate(
     ] = None,
     repos_dir: Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")] = 1800.0,
+    config: ConfigFiles = None,
+    override: Overrides = None,
 ) -> None:
     """Gold patches must resolve and empty patches must not."""
     from sweagent.evaluation import validate_command
@@ -280,6 +315,7 @@ def validate(
         repos_dir=repos_dir,
         run_dir=run_dir,
         timeout=timeout,
+        environment=_environment(config, override),
     )
     raise typer.Exit(code)
 
@@ -301,8 +337,9 @@ def sandbox_exec(
     from sweagent.config import load_config
     from sweagent.sandboxes import docker_config, run_once
 
-    settings = load_config(config or [], override or []).sandbox
-    image = _instance_image(dataset, instance) if dataset or instance else image
+    loaded = load_config(config or [], override or [])
+    image = _instance_image(dataset, instance, loaded) if dataset or instance else image
+    settings = loaded.sandbox
     result = run_once(docker_config(settings, image, network=network), command, timeout)
     typer.echo(result.model_dump_json(indent=2))
     if result.infra_error:
@@ -322,23 +359,28 @@ def shell(
     from sweagent.config import load_config
     from sweagent.sandboxes import docker_config, open_shell
 
-    image = _instance_image(dataset, instance) if dataset or instance else image
-    settings = load_config(config or [], override or []).sandbox
+    loaded = load_config(config or [], override or [])
+    image = _instance_image(dataset, instance, loaded) if dataset or instance else image
+    settings = loaded.sandbox
     raise typer.Exit(open_shell(docker_config(settings, image, network=network)))
 
 
-def _instance_image(dataset: str | None, instance: str | None) -> str:
-    """The (built if needed) image of one dataset instance, for `shell` and `sandbox exec`."""
+def _instance_image(dataset: str | None, instance: str | None, config: RunConfig) -> str:
+    """The (pulled or built if needed) image of one dataset instance, for `shell` and `sandbox exec`."""
     from sandbox.engine import connect
     from sweagent.datasets import load_dataset
-    from sweagent.environment import ensure_instance_image
+    from sweagent.environment.providers import EnvironmentProviders
 
     if not (dataset and instance):
         _fail("give both --dataset and --instance (or --image)")
     record = load_dataset(dataset, instances=[instance]).get(instance)
     client = connect()
     try:
-        return ensure_instance_image(record, client=client, progress=lambda line: err_console.print(line))
+        providers = EnvironmentProviders(config.environment)
+        info = providers.prepare(record, client=client, progress=lambda line: err_console.print(line))
+        if info.approximate:
+            err_console.print(f"[yellow]approximate environment:[/yellow] {'; '.join(info.notes)}")
+        return info.image
     finally:
         client.close()
 

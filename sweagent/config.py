@@ -14,9 +14,11 @@ from sweagent.errors import ConfigError
 __all__ = [
     "BudgetConfig",
     "ContextConfig",
+    "EnvironmentConfig",
     "GenerationConfig",
     "ModelConfig",
     "ModelsConfig",
+    "OfficialImagesConfig",
     "RunConfig",
     "SandboxSettings",
     "SelectionConfig",
@@ -138,6 +140,41 @@ class SandboxSettings(Section):
         return backend
 
 
+class OfficialImagesConfig(Section):
+    registry: str = "docker.io"
+    """Registry host[:port] of the SWE-bench harness's prebuilt instance images (`ghcr.io`: a mirror)."""
+    namespace: str = "swebench"
+    """Namespace of the images: `<registry>/<namespace>/sweb.eval.<arch>.<instance id>:<tag>`."""
+    tag: str = "latest"
+    """Image tag."""
+    arch: str = "x86_64"
+    """Architecture part of the image name."""
+    env_prefix: str = "/opt/miniconda3/envs/testbed"
+    """The image's conda environment, activated for every command (`<prefix>/bin/activate` for a venv)."""
+    probe_timeout: float = Field(default=5.0, gt=0)
+    """Seconds the registry may take to answer; asked once per run, an unreachable one is not asked again."""
+
+
+class EnvironmentConfig(Section):
+    providers: list[Literal["official", "build"]] = Field(default_factory=lambda: ["official", "build"])  # type: ignore[arg-type]
+    """Where instance environments come from, tried in order: `official` (the harness's prebuilt images)
+    and `build` (built here from swebench's specs). Also accepts `official,build`."""
+    python: Literal["exact", "nearest"] = "exact"
+    """`build` with the spec's exact Python only, or on the nearest base Python (marked approximate)."""
+    official: OfficialImagesConfig = Field(default_factory=OfficialImagesConfig)
+    """Where the `official` provider pulls from."""
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and (not value or len(set(value)) != len(value)):
+            msg = "name each provider once, at least one (official, build)"
+            raise ValueError(msg)
+        return value
+
+
 class BudgetConfig(Section):
     instance_tokens: int | None = None
     """Hard cap on tokens (prompt + completion) per instance."""
@@ -155,6 +192,7 @@ class RunConfig(Section):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     concurrency: int = Field(default=4, ge=1)
     """Instances processed at once."""

@@ -136,6 +136,9 @@ def check_resumable(run_dir: Path, config: RunConfig, *, force: bool = False) ->
         msg = f"cannot read the config of the existing run {stored_path}: {err}; use --force to overwrite it"
         raise ConfigError(msg) from err
     before, now = _flatten(stored), _flatten(config.model_dump(mode="json"))
+    # A key added to the config after the run started (say `environment.*`) counts only when set.
+    defaults = _flatten(RunConfig().model_dump(mode="json"))
+    before.update({key: defaults[key] for key in now.keys() - before.keys() if key in defaults})
     differing = sorted(key for key in before.keys() | now.keys() if before.get(key) != now.get(key))
     if differing:
         more = f" and {len(differing) - 10} more" if len(differing) > 10 else ""

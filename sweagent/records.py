@@ -14,6 +14,7 @@ __all__ = [
     "Candidate",
     "Context",
     "ContextFile",
+    "EnvironmentInfo",
     "EvalResult",
     "EvalStatus",
     "GenerationResult",
@@ -204,6 +205,27 @@ class TestCount(Record):
     total: int = 0
 
 
+class EnvironmentInfo(Record):
+    """Which provider served an instance's environment, and how far it is from the official one."""
+
+    provider: str
+    """`official` (the harness's prebuilt image, adapted), `build` (built here) or `given` (the
+    instance's own `image`)."""
+    image: str
+    """The sandbox image tag."""
+    python: str | None = None
+    """The Python the environment runs (None when unknown, as in a given image)."""
+    spec_python: str | None = None
+    """The Python SWE-bench's spec asks for."""
+    approximate: bool = False
+    """True when the environment differs from the official one in a way that may change test results
+    (a Python other than the spec's): its grades are not comparable with the official harness's."""
+    notes: tuple[str, ...] = ()
+    """How it differs (for an approximate one), and where it came from."""
+    refused: dict[str, str] = Field(default_factory=dict)
+    """The providers tried before this one, each with why it could not serve."""
+
+
 class EvalResult(Record):
     instance_id: str
     candidate_id: str | None
@@ -215,3 +237,5 @@ class EvalResult(Record):
     exit_code: int | None = None
     detail: str = ""
     """Why, when the status is not resolved or unresolved."""
+    environment: EnvironmentInfo | None = None
+    """The environment graded in (None when none could be prepared or it was not recorded)."""

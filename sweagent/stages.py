@@ -45,13 +45,24 @@ ImageFor = Callable[[Instance, DockerClient], str]
 """Gives (building if needed) the sandbox image of an instance."""
 
 
-def dataset_image(sources: RepoSources) -> ImageFor:
-    """Images of dataset instances: SWE-bench environment specs (`sweagent.environment`)."""
+def dataset_image(sources: RepoSources, config: RunConfig, run_dir: Path) -> ImageFor:
+    """Images of dataset instances from the configured environment providers (`sweagent.environment`).
+
+    Which provider served each instance, and whether its environment is approximate, is written to
+    `<run_dir>/<instance>/environment.json` (and logged) the first time it is prepared in this run.
+    """
+    from sweagent.environment.providers import EnvironmentProviders
+
+    providers = EnvironmentProviders(config.environment)
+    store = RunStore(run_dir)
 
     def image_for(instance: Instance, client: DockerClient) -> str:
-        from sweagent.environment import ensure_instance_image
-
-        return ensure_instance_image(instance, client=client, sources=sources)
+        known = providers.environment_info(instance)
+        if known is not None:
+            return known.image
+        info = providers.prepare(instance, client=client, sources=sources)
+        store.write(instance.instance_id, "environment.json", info)
+        return info.image
 
     return image_for
 
@@ -82,7 +93,8 @@ async def run_stages(
     budget = Budget(config.budget, ledger)
     primary = build_model(config.models.primary, ledger, budget)
     relevance = build_model(config.models.relevance, ledger, budget)
-    context = StageContext(run_dir, config, primary, relevance, sources, image_for or dataset_image(sources))
+    image_for = image_for or dataset_image(sources, config, run_dir)
+    context = StageContext(run_dir, config, primary, relevance, sources, image_for)
     failed: set[str] = set()
     try:
         for endpoint_model in _models_needed(stages, instances, run_dir, config):

@@ -23,8 +23,8 @@ from sweagent.environment.recipes import (
     instance_dockerfile,
     pre_install_script,
 )
-from sweagent.environment.requirements import Requirements, read_requirements
-from sweagent.environment.specs import EnvironmentSpec, environment_spec
+from sweagent.environment.requirements import Requirements, read_environment_yml, read_requirements
+from sweagent.environment.specs import EnvironmentSpec, PythonPolicy, environment_spec
 from sweagent.errors import DatasetError, EnvironmentBuildError
 from sweagent.records import Instance, content_id
 
@@ -87,7 +87,7 @@ def ensure_environment_image(
         base = ensure_base(client, spec.dist, progress=say)
         base_id = str(client.images.get(base).id)
     except (SandboxError, docker.errors.DockerException) as err:
-        msg = f"base image for {spec.dist} (Python {spec.python}) is unavailable: {err}"
+        msg = f"base image for {spec.dist} (Python {spec.dist_python}) is unavailable: {err}"
         raise EnvironmentBuildError(msg) from err
     with_requirements = bool(requirements.text.strip())
     dockerfile = environment_dockerfile(
@@ -98,7 +98,8 @@ def ensure_environment_image(
     tag = environment_tag(spec, base_id, unlabelled, requirements.text)
     if _exists(client, tag):
         return tag
-    say(f"building {tag} ({spec.repo} {spec.version}, Python {spec.python} on {spec.dist})")
+    approximate = f", approximate: {spec.approximation()}" if spec.approximate else ""
+    say(f"building {tag} ({spec.repo} {spec.version}, Python {spec.dist_python} on {spec.dist}{approximate})")
     with tempfile.TemporaryDirectory(prefix="sweagent-env-") as tmp:
         context: dict[str, Path] = {}
         if with_requirements:
@@ -114,10 +115,12 @@ def ensure_instance_image(
     client: DockerClient,
     sources: RepoSources | None = None,
     progress: Progress | None = None,
+    python: PythonPolicy = "exact",
 ) -> str:
     """The instance's image tag: its repository at the base commit, installed, on its environment image.
 
-    An instance that names a ready `image` gets that image, which must exist.
+    An instance that names a ready `image` gets that image, which must exist. `python="nearest"`
+    builds on the nearest base Python when none is exact (the image is then labelled approximate).
 
     UnsupportedInstance when no base provides the environment; EnvironmentBuildError when a build
     (or the checkout it needs) fails, with the last lines of the log.
@@ -128,7 +131,7 @@ def ensure_instance_image(
             msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
             raise EnvironmentBuildError(msg)
         return instance.image
-    spec = environment_spec(instance)
+    spec = environment_spec(instance, python)
     with tempfile.TemporaryDirectory(prefix="sweagent-instance-") as tmp:
         testbed = Path(tmp) / "testbed"
         say(f"{instance.instance_id}: checking out the repository")
@@ -139,7 +142,7 @@ def ensure_instance_image(
             raise EnvironmentBuildError(msg) from err
         requirements = Requirements("", "the spec installs no requirements file")
         if spec.requirements is not None:
-            requirements = _requirements(instance, checkout, sources or RepoSources())
+            requirements = _requirements(instance, spec, checkout, sources or RepoSources())
         environment = ensure_environment_image(spec, requirements, client=client, progress=say)
         setup = Path(tmp) / "setup"
         setup.mkdir()
@@ -164,18 +167,21 @@ def ensure_instance_image(
         return _build(client, dockerfile, tag, "instance", {"testbed": testbed, "setup": setup})
 
 
-def _requirements(instance: Instance, checkout: Checkout, sources: RepoSources) -> Requirements:
+def _requirements(
+    instance: Instance, spec: EnvironmentSpec, checkout: Checkout, sources: RepoSources
+) -> Requirements:
     """Read the requirements at the environment setup commit from the checkout's source repository."""
+    read = read_environment_yml if spec.requirements == "environment.yml" else read_requirements
     if checkout.origin == "sdist":
-        found = read_requirements(instance.repo, checkout.path, checkout.commit)
+        found = read(instance.repo, checkout.path, checkout.commit)
         return Requirements(found.text, f"{found.note} (source distribution)")
     source = Path(checkout.detail) if checkout.origin == "repos_dir" else None
     if checkout.origin == "clone" and sources.clone_cache is not None:
         source = sources.clone_cache.expanduser() / f"{instance.repo}.git"
     wanted = instance.environment_setup_commit or instance.base_commit
     if source is not None and has_commit(source, wanted):
-        return read_requirements(instance.repo, source, wanted)
-    found = read_requirements(instance.repo, checkout.path, checkout.commit)
+        return read(instance.repo, source, wanted)
+    found = read(instance.repo, checkout.path, checkout.commit)
     return Requirements(found.text, f"{found.note} (environment setup commit {wanted[:12]} not available)")
 
 

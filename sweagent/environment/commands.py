@@ -1,7 +1,8 @@
 """The commands an evaluation runs inside an instance image: set-up steps and the test command.
 
-They follow SWE-bench's eval script, translated to our images: the venv at /opt/venv is already
-first on PATH, so conda activation lines are dropped; the test command is the spec's `test_cmd`
+They follow SWE-bench's eval script, translated to our images: the venv at /opt/venv (or, in an
+official image, the activated conda environment) is already first on PATH, so conda activation
+lines are dropped; the test command is the spec's `test_cmd`
 followed by the test files the instance's test patch touches (swebench's `get_test_directives`).
 A reinstall of an editable install is dropped: the code is imported from /testbed, and the
 reinstall would need the network for its build dependencies. A non-editable install is redone
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from sweagent.environment.specs import environment_spec
+from sweagent.environment.specs import EnvironmentSpec, environment_spec
 from sweagent.records import Instance
 
 __all__ = ["offline_reinstall", "test_command", "test_directives", "eval_setup_commands", "without_conda"]
@@ -30,9 +31,14 @@ def test_directives(instance: Instance) -> list[str]:
     return list(get_test_directives({"repo": instance.repo, "test_patch": instance.test_patch or ""}))
 
 
+def _spec(instance: Instance) -> EnvironmentSpec:
+    # The commands do not depend on the base image: they serve exact, approximate and official images.
+    return environment_spec(instance, python="nearest")
+
+
 def test_command(instance: Instance) -> str:
     """The shell command that runs the instance's tests (spec `test_cmd` plus its test files)."""
-    spec = environment_spec(instance)
+    spec = _spec(instance)
     return " ".join([spec.test_cmd, *test_directives(instance)])
 
 
@@ -51,7 +57,7 @@ def offline_reinstall(install: str) -> str | None:
 
 def eval_setup_commands(instance: Instance) -> list[str]:
     """Shell steps to run in /testbed before the test command (the spec's eval commands, venv-ready)."""
-    spec = environment_spec(instance)
+    spec = _spec(instance)
     commands = without_conda(spec.eval_commands)
     reinstall = offline_reinstall(spec.install)
     if reinstall is not None:

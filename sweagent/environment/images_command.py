@@ -1,4 +1,5 @@
-"""`sweagent images build`: every selected instance's image, with progress and a closing table."""
+"""`sweagent images build`: every selected instance's image from the configured providers (the
+same order `sweagent images plan` shows), with progress and a closing table."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from rich.table import Table
 
 from sandbox.engine import connect
 from sandbox.errors import SandboxError
+from sweagent.config import EnvironmentConfig
 from sweagent.datasets import RepoSources, load_dataset
-from sweagent.environment.build import ensure_instance_image
+from sweagent.environment.providers import EnvironmentProviders
 from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
-from sweagent.records import Instance
+from sweagent.records import EnvironmentInfo, Instance
 
 __all__ = ["ImageOutcome", "build_images", "build_images_command", "outcomes_table"]
 
@@ -35,6 +37,8 @@ class ImageOutcome(BaseModel):
     """The image tag, when built."""
     reason: str = ""
     """Why not, when unsupported or failed."""
+    environment: EnvironmentInfo | None = None
+    """The provider that served it, its Python, whether approximate, and the providers refused."""
 
 
 def build_images(
@@ -44,13 +48,17 @@ def build_images(
     sources: RepoSources | None = None,
     progress: Callable[[str], None] | None = None,
     done: Callable[[ImageOutcome], None] | None = None,
+    providers: EnvironmentProviders | None = None,
 ) -> list[ImageOutcome]:
-    """Build (or find) each instance's image in turn; one outcome per instance, never an exception."""
+    """Pull or build (or find) each instance's image in turn; one outcome per instance, never an exception."""
+    providers = providers or EnvironmentProviders(EnvironmentConfig(providers=["build"]))
     outcomes = []
     for instance in instances:
         try:
-            tag = ensure_instance_image(instance, client=client, sources=sources, progress=progress)
-            outcome = ImageOutcome(instance_id=instance.instance_id, status="built", tag=tag)
+            info = providers.prepare(instance, client=client, sources=sources, progress=progress)
+            outcome = ImageOutcome(
+                instance_id=instance.instance_id, status="built", tag=info.image, environment=info
+            )
         except UnsupportedInstance as err:
             outcome = ImageOutcome(instance_id=instance.instance_id, status="unsupported", reason=str(err))
         except EnvironmentBuildError as err:
@@ -66,14 +74,20 @@ def outcomes_table(outcomes: Sequence[ImageOutcome]) -> Table:
     table = Table(title="instance images")
     table.add_column("instance")
     table.add_column("status")
+    table.add_column("provider")
     table.add_column("image or reason", overflow="fold")
     colours = {"built": "green", "unsupported": "yellow", "failed": "red"}
     for outcome in outcomes:
         lines = outcome.reason.strip().splitlines()
         reason = "\n".join(lines if len(lines) <= 6 else [*lines[:1], "...", *lines[-5:]])
+        info = outcome.environment
+        provider = (
+            "-" if info is None else info.provider + (" [yellow]approximate[/]" if info.approximate else "")
+        )
         table.add_row(
             outcome.instance_id,
             f"[{colours[outcome.status]}]{outcome.status}[/]",
+            provider,
             outcome.tag or reason,
         )
     return table
@@ -85,6 +99,7 @@ def build_images_command(
     filter_: str | None,
     repos_dir: Path | None,
     *,
+    environment: EnvironmentConfig | None = None,
     console: Console | None = None,
 ) -> int:
     """Build every selected instance's image; 0 when none failed (unsupported is not a failure), 1, or 2."""
@@ -118,6 +133,7 @@ def build_images_command(
                 sources=sources,
                 progress=lambda step: bar.update(task, step=step[:80]),
                 done=lambda _: bar.advance(task),
+                providers=EnvironmentProviders(environment),
             )
     finally:
         client.close()

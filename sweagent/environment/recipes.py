@@ -20,6 +20,7 @@ __all__ = [
     "environment_dockerfile",
     "install_script",
     "instance_dockerfile",
+    "label_instruction",
     "pre_install_script",
 ]
 
@@ -47,7 +48,8 @@ sys.exit(0 if sympy.test(*paths, verbose=verbose) else 1)
 '''
 
 
-def _labels(values: Mapping[str, str]) -> str:
+def label_instruction(values: Mapping[str, str]) -> str:
+    """A `LABEL` line: `sweagent.<key>` for each value, and the build marker (see below)."""
     # Quoted as JSON strings; `$` escaped so the builder does not substitute variables in them.
     quoted = {key: json.dumps(value).replace("$", "\\$") for key, value in values.items()}
     pairs = " ".join(f"sweagent.{key}={value}" for key, value in quoted.items())
@@ -68,20 +70,22 @@ def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirement
             steps.append(f"{_PIP} {quoted}")
     check = (
         'python -c \'import sys; v = "%d.%d" % sys.version_info[:2]; '
-        f'sys.exit(None if v == "{spec.python}" else "venv Python is " + v)\''
+        f'sys.exit(None if v == "{spec.dist_python}" else "venv Python is " + v)\''
     )
     copy = "COPY requirements.txt /tmp/sweagent-env/requirements.txt\n" if with_requirements else ""
     labels = {
         "repo": spec.repo,
         "version": spec.version,
-        "python": spec.python,
+        "python": spec.dist_python,
         "dist": spec.dist,
         "spec": spec.digest(),
         "requirements": note,
     }
+    if spec.approximate:  # only then, so that exact images keep the tags they always had
+        labels["approximate"] = spec.approximation()
     return (
         f"FROM {base}\n"
-        f"{_labels(labels)}\n"
+        f"{label_instruction(labels)}\n"
         f"ENV VIRTUAL_ENV={VENV} PATH={_PATH} PIP_NO_CACHE_DIR=1\n"
         f"RUN python3 -m venv {VENV} && mkdir -p /tmp/sweagent-env \\\n"
         # Login shells reset PATH from /etc/profile; this puts the venv back first.
@@ -100,7 +104,7 @@ def instance_dockerfile(environment: str, labels: Mapping[str, str]) -> str:
     """The instance layer: the checkout at /testbed (uid 1000), pre-install as root, install as the user."""
     return (
         f"FROM {environment}\n"
-        f"{_labels(labels)}\n"
+        f"{label_instruction(labels)}\n"
         "COPY --chown=1000:1000 testbed /testbed\n"
         "COPY setup /tmp/sweagent-setup\n"
         "WORKDIR /testbed\n"

@@ -3,7 +3,9 @@
 SWE-bench downloads `requirements.txt` (at the paths `MAP_REPO_TO_REQS_PATHS` names) from
 raw.githubusercontent.com at the environment setup commit; we read the same paths with `git show`
 from the repository the checkout came from, expand `-r` includes the same way, drop the lines that
-install the repository itself, and apply swebench's package replacements.
+install the repository itself, and apply swebench's package replacements. A conda `environment.yml`
+(at the paths `MAP_REPO_TO_ENV_YML_PATHS` names) is read the same way and translated to pip
+requirements (`sweagent.environment.conda`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sweagent.datasets.git import GitFailed, git
+from sweagent.environment.conda import conda_to_pip
 
-__all__ = ["Requirements", "read_requirements"]
+__all__ = ["Requirements", "read_environment_yml", "read_requirements"]
 
 _SKIPPED_PREFIXES = ("-e .", "#", ".[test")
 _MAX_INCLUDE_DEPTH = 3
@@ -40,6 +43,27 @@ def read_requirements(repo: str, source: Path, commit: str) -> Requirements:
             lines = _expand(source, commit, path, text, depth=0)
             return Requirements(clean_requirements("\n".join(lines)) + "\n", f"{path} at {commit[:12]}")
     return Requirements("", f"no requirements file ({', '.join(paths)}) at {commit[:12]}: none installed")
+
+
+def read_environment_yml(repo: str, source: Path, commit: str) -> Requirements:
+    """The conda environment.yml of `repo` at `commit`, as pip requirements (empty with a note if none)."""
+    from swebench.harness.constants import MAP_REPO_TO_ENV_YML_PATHS  # heavy import, only when needed
+    from swebench.harness.test_spec.python import clean_requirements
+
+    paths = MAP_REPO_TO_ENV_YML_PATHS.get(repo, ["environment.yml"])
+    for path in paths:
+        text = _show(source, commit, path)
+        if text is None:
+            continue
+        try:
+            lines, dropped = conda_to_pip(text)
+        except ValueError as err:
+            return Requirements("", f"{path} at {commit[:12]} unreadable ({err}): none installed")
+        note = f"{path} at {commit[:12]} translated to pip"
+        if dropped:
+            note += f" (conda-only, left out: {', '.join(dropped)})"
+        return Requirements(clean_requirements("\n".join(lines)) + "\n", note)
+    return Requirements("", f"no environment file ({', '.join(paths)}) at {commit[:12]}: none installed")
 
 
 def _show(source: Path, commit: str, path: str) -> str | None:

@@ -1,9 +1,10 @@
 """What an instance's environment needs, from `swebench`'s `MAP_REPO_VERSION_TO_SPECS`, mapped onto our bases.
 
 SWE-bench installs into conda environments of any Python version; we install into a venv made by
-the base image's own Python. A spec whose Python no base image provides exactly is unsupported
-(`UnsupportedInstance`): the nearest version is never substituted, because a test suite pinned to
-3.6 or 3.10 may pass or fail for reasons that have nothing to do with the patch.
+the base image's own Python. By default (`python="exact"`) a spec whose Python no base provides
+exactly is unsupported (`UnsupportedInstance`). With `python="nearest"` the nearest base Python is
+taken instead and the spec is **approximate**: a test suite pinned to 3.6 may pass or fail on 3.9
+for reasons that have nothing to do with the patch, so every record built from it says so.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from sandbox.images import DISTS
 from sweagent.errors import UnsupportedInstance
 from sweagent.records import Instance, content_id
 
-__all__ = ["EnvironmentSpec", "dist_for_python", "environment_spec", "swebench_spec"]
+__all__ = [
+    "EnvironmentSpec",
+    "PythonPolicy",
+    "dist_for_python",
+    "environment_spec",
+    "nearest_dist",
+    "swebench_spec",
+]
+
+PythonPolicy = Literal["exact", "nearest"]
+"""`exact`: only a base with the spec's Python; `nearest`: the closest base Python, marked approximate."""
 
 
 class EnvironmentSpec(BaseModel):
@@ -30,11 +41,14 @@ class EnvironmentSpec(BaseModel):
     version: str
     """The SWE-bench version key, for example `2.3`."""
     python: str
-    """The Python version the spec asks for (and the base provides exactly)."""
+    """The Python version the spec asks for."""
     dist: str
-    """The base image's Debian release whose Python is `python`."""
-    requirements: Literal["requirements.txt"] | None = None
-    """`requirements.txt` when the repository's requirements file is installed into the venv."""
+    """The base image's Debian release."""
+    dist_python: str
+    """The Python that base (and so the venv) has: `python` itself unless the spec is approximate."""
+    requirements: Literal["requirements.txt", "environment.yml"] | None = None
+    """The repository file installed into the venv: a pip requirements file, or a conda
+    `environment.yml` translated to pip requirements (see `sweagent.environment.conda`)."""
     packages: tuple[str, ...] = ()
     """Packages the spec lists by name (conda names in SWE-bench; pip names here)."""
     pip_packages: tuple[str, ...] = ()
@@ -47,6 +61,17 @@ class EnvironmentSpec(BaseModel):
     """Shell steps SWE-bench runs before the tests (locale set-up, environment variables)."""
     test_cmd: str
     """The test runner command; the test files are appended to it."""
+
+    @property
+    def approximate(self) -> bool:
+        """True when the venv's Python is not the one the spec asks for."""
+        return self.dist_python != self.python
+
+    def approximation(self) -> str:
+        """Why the environment is approximate, in words ('' when it is exact)."""
+        if not self.approximate:
+            return ""
+        return f"Python {self.dist_python} ({self.dist}) instead of the spec's {self.python}"
 
     def digest(self) -> str:
         """A short hash of everything that goes into the environment layer."""
@@ -69,47 +94,74 @@ def swebench_spec(repo: str, version: str | None) -> dict[str, Any]:
     return dict(versions[version])
 
 
+def _provided() -> str:
+    return ", ".join(f"{d.python} ({d.name})" for d in DISTS.values())
+
+
 def dist_for_python(python: str) -> str:
     """The base distribution whose Python is exactly `python`; UnsupportedInstance when none is."""
     for dist in DISTS.values():
         if dist.python == python:
             return dist.name
-    provided = ", ".join(f"{d.python} ({d.name})" for d in DISTS.values())
-    msg = f"Python {python} is not provided by any base image (provided: {provided})"
+    msg = f"Python {python} is not provided by any base image (provided: {_provided()})"
     raise UnsupportedInstance(msg)
 
 
-def environment_spec(instance: Instance) -> EnvironmentSpec:
+def _minor(python: str) -> tuple[int, int]:
+    major, _, minor = python.partition(".")
+    return int(major), int(minor.split(".")[0] or 0)
+
+
+def nearest_dist(python: str) -> str:
+    """The base whose Python is closest to `python`; on a tie the older one (old code breaks less there)."""
+    try:
+        wanted = _minor(python)
+    except ValueError:
+        msg = f"Python version {python!r} cannot be compared with the bases' ({_provided()})"
+        raise UnsupportedInstance(msg) from None
+    candidates = [d for d in DISTS.values() if _minor(d.python)[0] == wanted[0]]
+    if not candidates:
+        msg = f"no base image provides a Python {wanted[0]} (provided: {_provided()})"
+        raise UnsupportedInstance(msg)
+    best = min(candidates, key=lambda d: (abs(_minor(d.python)[1] - wanted[1]), _minor(d.python)))
+    return best.name
+
+
+def environment_spec(instance: Instance, python: PythonPolicy = "exact") -> EnvironmentSpec:
     """The instance's environment spec; UnsupportedInstance (with the reason) when it cannot be built."""
     raw = swebench_spec(instance.repo, instance.version)
     where = f"{instance.instance_id} ({instance.repo} {instance.version})"
-    python = raw.get("python")
-    if not python:
+    wanted = raw.get("python")
+    if not wanted:
         msg = f"{where}: the swebench spec names no Python version (not a Python repository?)"
         raise UnsupportedInstance(msg)
     try:
-        dist = dist_for_python(str(python))
+        dist = dist_for_python(str(wanted)) if python == "exact" else nearest_dist(str(wanted))
     except UnsupportedInstance as err:
-        msg = f"{where}: {err}"
+        hint = " (environment.python=nearest builds an approximate one)" if python == "exact" else ""
+        msg = f"{where}: {err}{hint}"
         raise UnsupportedInstance(msg) from None
     test_cmd = raw.get("test_cmd")
     if not isinstance(test_cmd, str):
         msg = f"{where}: the swebench spec's test command is not a single command ({test_cmd!r})"
         raise UnsupportedInstance(msg)
-    packages = str(raw.get("packages", "") or "")
-    if packages == "environment.yml":
-        msg = f"{where}: the swebench spec installs a conda environment.yml, which a venv cannot reproduce"
+    install = raw.get("install", "")
+    if not isinstance(install, str):
+        msg = f"{where}: the swebench spec's install step is not a single command ({install!r})"
         raise UnsupportedInstance(msg)
+    packages = str(raw.get("packages", "") or "")
+    from_file = packages if packages in ("requirements.txt", "environment.yml") else None
     return EnvironmentSpec(
         repo=instance.repo,
         version=str(instance.version),
-        python=str(python),
+        python=str(wanted),
         dist=dist,
-        requirements="requirements.txt" if packages == "requirements.txt" else None,
-        packages=() if packages == "requirements.txt" else tuple(packages.split()),
-        pip_packages=tuple(raw.get("pip_packages", ())),
-        pre_install=tuple(raw.get("pre_install", ())),
-        install=str(raw.get("install", "")),
-        eval_commands=tuple(raw.get("eval_commands", ())),
+        dist_python=DISTS[dist].python,
+        requirements=from_file,
+        packages=() if from_file else tuple(packages.split()),
+        pip_packages=tuple(raw.get("pip_packages", ()) or ()),
+        pre_install=tuple(raw.get("pre_install", ()) or ()),
+        install=install,
+        eval_commands=tuple(raw.get("eval_commands", ()) or ()),
         test_cmd=test_cmd,
     )

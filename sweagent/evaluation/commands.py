@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox.engine import connect
+from sweagent.config import EnvironmentConfig
 from sweagent.datasets.loading import load_dataset
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import DatasetError, StoreError
@@ -53,12 +54,15 @@ def evaluate_command(
     repos_dir: Path | None = None,
     timeout: float = 1800.0,
     provider: ImageProvider | None = None,
+    environment: EnvironmentConfig | None = None,
     client: DockerClient | None = None,
     runs_root: Path = Path("runs"),
     console: Console | None = None,
     out: Console | None = None,
 ) -> int:
-    """Grade every prediction; write `<run-dir>/results.json`. Exit code: 1 if an instance broke, else 0."""
+    """Grade every prediction; write `<run-dir>/results.json`. Exit code: 1 if an instance broke, else 0.
+
+    Environments come from `provider`, by default the `environment` config's providers."""
     console = console or Console(stderr=True)
     out = out or Console(soft_wrap=True, highlight=False)
     if predictions is None:
@@ -72,7 +76,7 @@ def evaluate_command(
     chosen = _match(read_predictions(predictions), dataset, instances, filter, console)
     run_dir = run_dir or new_run_dir(runs_root, "evaluate")
     store = RunStore(run_dir)
-    provider = provider or default_provider()
+    provider = provider or default_provider(environment)
     sources = RepoSources(repos_dir=repos_dir) if repos_dir else None
     results: list[EvalResult] = []
     with _client(client) as engine:
@@ -81,11 +85,11 @@ def evaluate_command(
             candidate_id = patch_candidate_id(prediction.model_patch)
             result = _stored(store, instance.instance_id, candidate_id)
             if result is None:
-                environment = prepare_environment(
+                prepared = prepare_environment(
                     instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
                 )
                 result = evaluate_in(
-                    environment,
+                    prepared,
                     instance,
                     prediction.model_patch,
                     candidate_id=candidate_id,
@@ -112,6 +116,7 @@ def validate_command(
     run_dir: Path | None = None,
     timeout: float = 1800.0,
     provider: ImageProvider | None = None,
+    environment: EnvironmentConfig | None = None,
     client: DockerClient | None = None,
     runs_root: Path = Path("runs"),
     console: Console | None = None,
@@ -125,23 +130,23 @@ def validate_command(
         console.print(f"[yellow]skipped:[/yellow] {problem}", highlight=False)
     run_dir = run_dir or new_run_dir(runs_root, "validate")
     store = RunStore(run_dir)
-    provider = provider or default_provider()
+    provider = provider or default_provider(environment)
     sources = RepoSources(repos_dir=repos_dir) if repos_dir else None
     pairs: list[tuple[EvalResult, EvalResult]] = []
     with _client(client) as engine:
         for number, instance in enumerate(loaded.instances, start=1):
             started = time.monotonic()
-            environment = prepare_environment(
+            prepared = prepare_environment(
                 instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
             )
-            gold_environment = environment
-            if not (instance.patch or "").strip() and isinstance(environment, Environment):
+            gold_environment = prepared
+            if not (instance.patch or "").strip() and isinstance(prepared, Environment):
                 gold_environment = ("error", "the dataset gives no gold patch for this instance")
             gold, empty = (
                 evaluate_in(setting, instance, patch, candidate_id=name, client=engine, store=store,
                             timeout=timeout)
                 for name, patch, setting in (
-                    ("gold", instance.patch or "", gold_environment), ("empty", "", environment)
+                    ("gold", instance.patch or "", gold_environment), ("empty", "", prepared)
                 )
             )  # fmt: skip
             pairs.append((gold, empty))
@@ -155,6 +160,12 @@ def validate_command(
     console.print(_validation_table(pairs))
     if unsupported := len(pairs) - total:
         console.print(f"{unsupported} instance(s) unsupported, not counted", highlight=False)
+    if approximate := sum(_approximate(gold) for gold, _ in supported):
+        console.print(
+            f"[yellow]{approximate} instance(s) in approximate environments[/yellow] (another Python than "
+            "the spec's): their grades may differ from the official harness's",
+            highlight=False,
+        )
     out.print(f"gold resolved {gold_ok}/{total}, empty resolved {empty_ok}/{total}")
     if total == 0:
         console.print("[red]no instance could be validated[/red]")
@@ -231,9 +242,24 @@ def _report(
     console.print(f"[{number}/{total}] {result.instance_id}: {what} ({seconds:.1f}s)", highlight=False)
 
 
+def _approximate(result: EvalResult) -> bool:
+    return result.environment is not None and result.environment.approximate
+
+
+def _environment(gold: EvalResult, empty: EvalResult) -> dict[str, object] | None:
+    info = gold.environment or empty.environment
+    return info.model_dump(mode="json") if info is not None else None
+
+
 def _write_validation(run_dir: Path, pairs: list[tuple[EvalResult, EvalResult]]) -> None:
     data = {
-        gold.instance_id: {"gold": gold.status, "empty": empty.status, "detail": gold.detail or empty.detail}
+        gold.instance_id: {
+            "gold": gold.status,
+            "empty": empty.status,
+            "detail": gold.detail or empty.detail,
+            "approximate": _approximate(gold) or _approximate(empty),
+            "environment": _environment(gold, empty),
+        }
         for gold, empty in pairs
     }
     atomic_write_text(run_dir / "validation.json", json.dumps({"instances": data}, indent=2) + "\n")
@@ -251,5 +277,7 @@ def _validation_table(pairs: list[tuple[EvalResult, EvalResult]]) -> Table:
         else:
             verdict = "[red]no[/red]"
         detail = gold.detail if gold.status != "resolved" else empty.detail
+        if _approximate(gold):
+            verdict += " [yellow](approximate env)[/yellow]"
         table.add_row(gold.instance_id, gold.status, empty.status, verdict, detail[:120])
     return table

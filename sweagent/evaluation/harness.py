@@ -19,7 +19,7 @@ from sandbox.errors import ImageNotFound, SandboxError
 from sandbox.result import ExecResult
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
 from sweagent.patches import candidate_id as patch_candidate_id
-from sweagent.records import EvalResult, EvalStatus, Instance, TestCount
+from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore, atomic_write_text
 
 __all__ = ["EVAL_OUTPUT_LIMIT", "evaluate_instance", "save_evaluation"]
@@ -72,8 +72,12 @@ def evaluate_instance(
     candidate_id: str | None = None,
     store: RunStore | None = None,
     memory: str = "4g",
+    environment: EnvironmentInfo | None = None,
 ) -> EvalResult:
-    """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`."""
+    """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`.
+
+    `environment` (which provider served the image, whether it is approximate) goes into the result.
+    """
     evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
     config = DockerSandboxConfig(
         image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
@@ -85,6 +89,8 @@ def evaluate_instance(
         result = evaluation.failed("env_failed", str(err))
     except SandboxError as err:
         result = evaluation.failed("error", f"sandbox: {err}")
+    if environment is not None:
+        result = result.model_copy(update={"environment": environment})
     if store is not None:
         save_evaluation(store, result, evaluation.text() or result.detail)
     return result

@@ -1,21 +1,23 @@
 """Where evaluation gets an instance's image, test command and setup commands.
 
-`sweagent.environment` builds them from swebench's specs; it is imported only when the default
-provider is made, so the harness works (and is tested) with any other provider too.
+`sweagent.environment` serves them (official images or builds from swebench's specs); it is
+imported only when the default provider is made, so the harness works (and is tested) with any
+other provider too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from docker import DockerClient
 
+from sweagent.config import EnvironmentConfig
 from sweagent.datasets.repos import RepoSources
-from sweagent.records import Instance
+from sweagent.records import EnvironmentInfo, Instance
 
-__all__ = ["EnvironmentProvider", "FixedImageProvider", "ImageProvider", "default_provider"]
+__all__ = ["FixedImageProvider", "ImageProvider", "default_provider"]
 
 
 class ImageProvider(Protocol):
@@ -41,37 +43,16 @@ class ImageProvider(Protocol):
         """Shell lines run before the test command, in the same shell (activate a venv, export...)."""
         ...
 
-
-class EnvironmentProvider:
-    """The `sweagent.environment` package's functions as an ImageProvider."""
-
-    def __init__(self, module: Any) -> None:
-        self._module = module
-
-    def ensure_instance_image(
-        self,
-        instance: Instance,
-        *,
-        client: DockerClient,
-        sources: RepoSources | None = None,
-        progress: Callable[[str], None] | None = None,
-    ) -> str:
-        return str(
-            self._module.ensure_instance_image(instance, client=client, sources=sources, progress=progress)
-        )
-
-    def test_command(self, instance: Instance) -> str:
-        return str(self._module.test_command(instance))
-
-    def eval_setup_commands(self, instance: Instance) -> list[str]:
-        return list(self._module.eval_setup_commands(instance))
+    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
+        """What served the instance's environment in this run (provider, Python, approximate), if known."""
+        ...
 
 
-def default_provider() -> ImageProvider:
-    """Images built from swebench's specs by `sweagent.environment`."""
-    import importlib
+def default_provider(environment: EnvironmentConfig | None = None) -> ImageProvider:
+    """The configured environment providers (`environment.providers`) of `sweagent.environment`."""
+    from sweagent.environment.providers import EnvironmentProviders
 
-    return EnvironmentProvider(importlib.import_module("sweagent.environment"))
+    return EnvironmentProviders(environment)
 
 
 @dataclass(frozen=True)
@@ -97,3 +78,6 @@ class FixedImageProvider:
 
     def eval_setup_commands(self, instance: Instance) -> list[str]:
         return list(self.setup)
+
+    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
+        return EnvironmentInfo(provider="given", image=self.image)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 
 from sweagent.errors import StoreError
-from sweagent.records import EvalResult, EvalStatus, TestCount
+from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, TestCount
 from sweagent.store import atomic_write_text
 
 __all__ = [
@@ -46,6 +46,11 @@ class InstanceResult(_Frozen):
     """The candidate graded (its eval JSON and log are `<instance>/eval/<candidate_id>.*`)."""
     detail: str = ""
     """Why, when the status is neither resolved nor unresolved (or the log was doubted)."""
+    approximate: bool = False
+    """Graded in an approximate environment (another Python than the spec's): not comparable with
+    the official harness's grade."""
+    environment: EnvironmentInfo | None = None
+    """The environment graded in: provider, image, Python, why approximate, providers refused."""
 
 
 class ResultsSummary(_Frozen):
@@ -61,6 +66,8 @@ class ResultsSummary(_Frozen):
     """resolved / evaluated (0 when nothing was evaluated)."""
     statuses: dict[str, int]
     """How many instances ended with each status (every status is listed, zeros included)."""
+    approximate: int = 0
+    """Instances graded in an approximate environment (their grades may differ from the official ones)."""
 
 
 class Results(_Frozen):
@@ -81,6 +88,8 @@ def build_results(results: Iterable[EvalResult]) -> Results:
             pass_to_pass=result.pass_to_pass,
             candidate_id=result.candidate_id,
             detail=result.detail,
+            approximate=result.environment is not None and result.environment.approximate,
+            environment=result.environment,
         )
         for result in results
     }
@@ -95,6 +104,7 @@ def build_results(results: Iterable[EvalResult]) -> Results:
         resolved=resolved,
         resolved_rate=round(resolved / evaluated, 4) if evaluated else 0.0,
         statuses=statuses,
+        approximate=sum(entry.approximate for entry in instances.values()),
     )
     return Results(instances=instances, summary=summary)
 
@@ -123,9 +133,10 @@ def results_table(results: Results, title: str = "evaluation") -> Table:
         table.add_column(column, overflow="fold")
     for instance_id, entry in sorted(results.instances.items()):
         style = _STYLE.get(entry.status, "red")
+        approximate = " [yellow](approximate env)[/yellow]" if entry.approximate else ""
         table.add_row(
             instance_id,
-            f"[{style}]{entry.status}[/{style}]",
+            f"[{style}]{entry.status}[/{style}]{approximate}",
             _count(entry.fail_to_pass),
             _count(entry.pass_to_pass),
             entry.detail[:120],
@@ -134,6 +145,8 @@ def results_table(results: Results, title: str = "evaluation") -> Table:
     table.caption = f"resolved {summary.resolved}/{summary.evaluated} ({summary.resolved_rate:.1%})" + (
         f", {summary.statuses['unsupported']} unsupported" if summary.statuses["unsupported"] else ""
     )
+    if summary.approximate:
+        table.caption += f", {summary.approximate} in approximate environments"
     return table
 
 

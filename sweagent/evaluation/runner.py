@@ -13,7 +13,7 @@ from sweagent.datasets.repos import RepoSources
 from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
 from sweagent.evaluation.harness import evaluate_instance, save_evaluation
 from sweagent.evaluation.provider import ImageProvider
-from sweagent.records import EvalResult, EvalStatus, Instance, TestCount
+from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore
 
 __all__ = ["Environment", "evaluate_in", "prepare_environment"]
@@ -26,6 +26,8 @@ class Environment:
     image: str
     test_cmd: str
     setup_cmds: tuple[str, ...]
+    info: EnvironmentInfo | None = None
+    """Which provider served it and whether it is approximate, when the provider says."""
 
 
 def prepare_environment(
@@ -40,7 +42,10 @@ def prepare_environment(
     try:
         image = provider.ensure_instance_image(instance, client=client, sources=sources, progress=progress)
         return Environment(
-            image, provider.test_command(instance), tuple(provider.eval_setup_commands(instance))
+            image,
+            provider.test_command(instance),
+            tuple(provider.eval_setup_commands(instance)),
+            provider.environment_info(instance),
         )
     except UnsupportedInstance as err:
         return "unsupported", str(err)
@@ -75,6 +80,7 @@ def evaluate_in(
             timeout=timeout,
             candidate_id=candidate_id,
             store=store,
+            environment=environment.info,
         )
     except Exception as err:  # noqa: BLE001 - one broken instance must not stop the run
         detail = f"{type(err).__name__}: {err}"

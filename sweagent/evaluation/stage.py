@@ -59,7 +59,7 @@ def run_evaluation_stage(
 ) -> dict[str, EvaluationOutcome]:
     """Grade the candidates, write `results.json` over the selected ones; one outcome per instance."""
     store = RunStore(run_dir)
-    provider = provider or default_provider()
+    provider = provider or default_provider(config.environment)
     outcomes: dict[str, EvaluationOutcome] = {}
     chosen: list[EvalResult] = []
     for instance in instances:
@@ -85,6 +85,7 @@ def _kept(run_dir: Path, replaced: Mapping[str, object]) -> list[EvalResult]:
             fail_to_pass=entry.fail_to_pass,
             pass_to_pass=entry.pass_to_pass,
             detail=entry.detail,
+            environment=entry.environment,
         )
         for iid, entry in earlier.instances.items()
         if iid not in replaced

@@ -96,6 +96,9 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
             ),
         ),
     ]
+    approximate = sum(bool((instance.result or {}).get("approximate")) for instance in run.instances)
+    if approximate:
+        tables[0].rows.append(["graded in APPROXIMATE environments (see below)", _share(approximate, total)])
     for title, series in (("samples", curves.by_samples), ("iterations", curves.by_iterations)):
         size = len(series[0].values) if series else 0
         tables.append(
@@ -138,8 +141,37 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
     if summary.candidate_statuses:
         rows = [[status, str(n)] for status, n in sorted(summary.candidate_statuses.items())]
         tables.append(Table("Candidate evaluation statuses (eval/)", ["status", "candidates"], rows))
+    if approximate_table := _approximate_table(run):
+        tables.append(approximate_table)
     tables.append(_instances_table(run))
     return tables
+
+
+def _approximate_table(run: RunData) -> Table | None:
+    """The instances results.json says were graded in an approximate environment, or None."""
+    rows = []
+    for instance in run.instances:
+        result = instance.result or {}
+        if not result.get("approximate"):
+            continue
+        environment = result.get("environment") or {}
+        rows.append(
+            [
+                instance.instance_id,
+                str(environment.get("provider", "?")),
+                str(environment.get("python", "?")),
+                str(environment.get("spec_python", "?")),
+                "; ".join(str(note) for note in environment.get("notes", [])),
+            ]
+        )
+    if not rows:
+        return None
+    header = ["instance", "provider", "Python", "spec's Python", "why"]
+    note = (
+        f"APPROXIMATE ENVIRONMENTS: {len(rows)} instance(s) were graded on another Python than "
+        "SWE-bench's spec asks for; their grades may differ from the official harness's."
+    )
+    return Table("Approximate environments", header, rows, note)
 
 
 def _stages(summary: Summary) -> list[tuple[str, dict[str, object]]]:

@@ -67,15 +67,15 @@ def _instances(store: RunStore, dataset: str | None) -> list[Instance]:
 
 def _default_runner(config: RunConfig) -> RunnerFactory:
     def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
-        image = instance.image or _built_image(instance)
+        image = instance.image or _built_image(instance, config)
         return docker_runner(instance, config, image)
 
     return open_runner
 
 
-def _built_image(instance: Instance) -> str:
+def _built_image(instance: Instance, config: RunConfig) -> str:
     try:
-        from sweagent.environment import ensure_instance_image  # type: ignore[import-not-found,unused-ignore]
+        from sweagent.environment.providers import EnvironmentProviders
     except ImportError:
         msg = f"{instance.instance_id}: no sandbox image (give a dataset whose records name `image`)"
         raise ConfigError(msg) from None
@@ -83,7 +83,7 @@ def _built_image(instance: Instance) -> str:
 
     client = connect()
     try:
-        return str(ensure_instance_image(instance, client=client))
+        return EnvironmentProviders(config.environment).prepare(instance, client=client).image
     finally:
         client.close()
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
 from sweagent.evaluation import evaluate_command, read_results, validate_command
-from sweagent.records import Instance
+from sweagent.records import EnvironmentInfo, Instance
 
 pytestmark = pytest.mark.docker
 
@@ -51,6 +51,9 @@ class ScriptedProvider:
 
     def eval_setup_commands(self, instance: Instance) -> list[str]:
         return list(SETUP_COMMANDS)
+
+    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
+        return None
 
 
 def _dataset(path: Path, instances: list[Instance]) -> str:
@@ -177,6 +180,8 @@ def test_validate_counts_gold_and_empty_and_leaves_out_unsupported(
         "gold": "error",
         "empty": "unresolved",
         "detail": "the dataset gives no gold patch for this instance",
+        "approximate": False,
+        "environment": None,
     }
 
     console, _, out_console, out = _consoles()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sweagent.datasets import load_dataset
 from sweagent.environment import eval_setup_commands, test_command, test_directives
 from sweagent.environment.commands import offline_reinstall, without_conda
-from sweagent.errors import UnsupportedInstance
 from sweagent.records import Instance
 
 
@@ -47,8 +44,8 @@ def test_non_test_files_of_the_test_patch_are_left_out() -> None:
 def test_django_directives_are_dotted_modules() -> None:
     instance = _instance("django/django", "3.0", _patch("tests/auth_tests/test_views.py"))
     assert test_directives(instance) == ["auth_tests.test_views"]
-    with pytest.raises(UnsupportedInstance):  # Python 3.6: no base image provides it
-        test_command(instance)
+    # Python 3.6: no base provides it, but an official image does; the command is the same.
+    assert test_command(instance).endswith(" auth_tests.test_views")
 
 
 def test_conda_activation_lines_are_dropped_and_the_rest_kept() -> None:

@@ -58,10 +58,21 @@ def test_tags_change_with_what_shapes_the_image(spec: EnvironmentSpec) -> None:
     assert one != instance_tag("pallets__flask-4992", tag, ["recipe", "commit-b"])
 
 
+def test_an_approximate_environment_checks_and_labels_the_python_it_really_has() -> None:
+    django = Instance(instance_id="d__d-1", repo="django/django", base_commit="0" * 40, problem_statement="")
+    spec = sweagent.environment.environment_spec(django.model_copy(update={"version": "3.0"}), "nearest")
+    text = environment_dockerfile(spec, "sweagent-base:bullseye", with_requirements=False, note="n")
+    assert 'v == "3.9" else "venv Python is "' in text
+    assert 'sweagent.python="3.9"' in text
+    assert 'sweagent.approximate="Python 3.9 (bullseye) instead of the spec\'s 3.6"' in text
+
+
 def test_package_all_is_exact() -> None:
     assert sorted(sweagent.environment.__all__) == [
         "EnvironmentBuildError",
+        "EnvironmentProviders",
         "EnvironmentSpec",
+        "PlannedEnvironment",
         "UnsupportedInstance",
         "build_images_command",
         "dist_for_python",
@@ -69,6 +80,7 @@ def test_package_all_is_exact() -> None:
         "ensure_instance_image",
         "environment_spec",
         "eval_setup_commands",
+        "plan_command",
         "test_command",
         "test_directives",
     ]

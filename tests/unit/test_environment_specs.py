@@ -1,4 +1,5 @@
-"""SWE-bench specs map onto our base images: exact Python versions only, everything else unsupported."""
+"""SWE-bench specs map onto our base images: exact Python versions by default, the nearest one
+(marked approximate) only when asked, and conda environment.yml specs as pip requirements."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from sweagent.datasets import load_dataset
 from sweagent.environment import EnvironmentSpec, dist_for_python, environment_spec
+from sweagent.environment.specs import nearest_dist
 from sweagent.errors import EnvironmentBuildError, SweAgentError, UnsupportedInstance
 from sweagent.records import Instance
 
@@ -55,9 +57,31 @@ def test_instance_needing_python_36_is_unsupported_with_its_id() -> None:
         environment_spec(_instance("django/django", "3.0", "django__django-1"))
 
 
-def test_conda_environment_yml_is_unsupported() -> None:
-    with pytest.raises(UnsupportedInstance, match="environment.yml"):
-        environment_spec(_instance("matplotlib/matplotlib", "3.5"))
+def test_conda_environment_yml_is_read_as_requirements() -> None:
+    spec = environment_spec(_instance("matplotlib/matplotlib", "3.5"))
+    assert (spec.requirements, spec.packages, spec.dist) == ("environment.yml", (), "bookworm")
+    assert not spec.approximate
+
+
+@pytest.mark.parametrize(
+    ("python", "dist"),
+    [("3.6", "bullseye"), ("3.8", "bullseye"), ("3.10", "bullseye"), ("3.12", "bookworm")],
+)
+def test_nearest_base_is_the_closest_python_the_older_on_a_tie(python: str, dist: str) -> None:
+    assert nearest_dist(python) == dist
+
+
+def test_nearest_python_is_approximate_and_says_why() -> None:
+    spec = environment_spec(_instance("django/django", "3.0"), python="nearest")
+    assert (spec.python, spec.dist, spec.dist_python, spec.approximate) == ("3.6", "bullseye", "3.9", True)
+    assert spec.approximation() == "Python 3.9 (bullseye) instead of the spec's 3.6"
+    exact = environment_spec(_instance("pallets/flask", "2.3"), python="nearest")
+    assert (exact.approximate, exact.approximation()) == (False, "")
+
+
+def test_an_exact_refusal_names_the_nearest_setting() -> None:
+    with pytest.raises(UnsupportedInstance, match=r"environment\.python=nearest"):
+        environment_spec(_instance("django/django", "3.0"))
 
 
 @pytest.mark.parametrize(

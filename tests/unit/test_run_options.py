@@ -81,3 +81,18 @@ def test_a_changed_config_on_an_existing_run_is_refused_naming_the_keys(tmp_path
     with pytest.raises(ConfigError, match=r"generation\.samples, sandbox\.memory"):
         check_resumable(tmp_path, changed)
     check_resumable(tmp_path, changed, force=True)
+
+
+def test_a_run_started_before_a_config_section_existed_continues_unless_it_is_set(tmp_path: Path) -> None:
+    """Regression: adding `environment.*` must not make every earlier run directory un-resumable."""
+    import yaml
+
+    from sweagent.config import load_config
+    from sweagent.pipeline import check_resumable
+
+    older = yaml.safe_load(load_config().to_yaml())
+    del older["environment"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(older))
+    check_resumable(tmp_path, load_config())
+    with pytest.raises(ConfigError, match=r"environment\.python"):
+        check_resumable(tmp_path, load_config(overrides=["environment.python=nearest"]))

@@ -1,0 +1,167 @@
+"""Environment providers tried in order (`environment.providers`): each serves an instance or says why not.
+
+`official` pulls the SWE-bench harness's image (`sweagent.environment.official`); `build` builds one
+here from swebench's specs (`sweagent.environment.build`), on the nearest base Python when
+`environment.python=nearest` (then the environment is approximate). An instance naming its own
+`image` gets that image. `plan` answers without building or pulling anything; `prepare` makes the
+image. Both record, per instance, why each earlier provider could not serve it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from docker import DockerClient
+from pydantic import BaseModel, ConfigDict, Field
+
+from sweagent.config import EnvironmentConfig
+from sweagent.datasets.repos import RepoSources
+from sweagent.environment.build import _exists, ensure_instance_image
+from sweagent.environment.commands import eval_setup_commands, test_command
+from sweagent.environment.official import OfficialImages
+from sweagent.environment.specs import environment_spec
+from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
+from sweagent.records import EnvironmentInfo, Instance
+
+__all__ = ["EnvironmentProviders", "PlannedEnvironment", "build_info"]
+
+logger = logging.getLogger(__name__)
+
+
+class PlannedEnvironment(BaseModel):
+    """One instance's line of `sweagent images plan`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instance_id: str
+    """The instance."""
+    repo: str
+    """Its repository."""
+    environment: EnvironmentInfo | None = None
+    """The provider that will serve it (image names are known only once prepared); None if none can."""
+    refused: dict[str, str] = Field(default_factory=dict)
+    """Each provider that cannot serve it, with the reason."""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def build_info(instance: Instance, python: str, image: str = "") -> EnvironmentInfo:
+    """What the `build` provider gives for `instance` under the `python` policy (UnsupportedInstance)."""
+    spec = environment_spec(instance, python="nearest" if python == "nearest" else "exact")
+    notes = [f"built here on {spec.dist} from swebench's spec"]
+    if spec.approximate:
+        notes.insert(0, f"approximate: {spec.approximation()} (environment.python=nearest)")
+    if spec.requirements == "environment.yml":
+        notes.append("conda environment.yml translated to pip requirements")
+    return EnvironmentInfo(
+        provider="build",
+        image=image,
+        python=spec.dist_python,
+        spec_python=spec.python,
+        approximate=spec.approximate,
+        notes=tuple(notes),
+    )
+
+
+class EnvironmentProviders:
+    """The configured providers for one run; also the evaluation's ImageProvider."""
+
+    def __init__(self, config: EnvironmentConfig | None = None) -> None:
+        self.config = config or EnvironmentConfig()
+        self.official = OfficialImages(self.config.official)
+        self._prepared: dict[str, EnvironmentInfo] = {}
+
+    def plan(self, instance: Instance, client: DockerClient | None = None) -> PlannedEnvironment:
+        """Which provider would serve `instance`, or why none can; builds and pulls nothing."""
+        if instance.image:
+            given = EnvironmentInfo(
+                provider="given", image=instance.image, notes=("the instance's own image",)
+            )
+            return PlannedEnvironment(instance_id=instance.instance_id, repo=instance.repo, environment=given)
+        refused: dict[str, str] = {}
+        for provider in self.config.providers:
+            try:
+                if provider == "official":
+                    info = self.official.plan(instance, client)
+                else:
+                    info = build_info(instance, self.config.python)
+            except UnsupportedInstance as err:
+                refused[provider] = str(err)
+                continue
+            return PlannedEnvironment(
+                instance_id=instance.instance_id, repo=instance.repo, environment=info, refused=refused
+            )
+        return PlannedEnvironment(instance_id=instance.instance_id, repo=instance.repo, refused=refused)
+
+    def prepare(
+        self,
+        instance: Instance,
+        *,
+        client: DockerClient,
+        sources: RepoSources | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> EnvironmentInfo:
+        """The instance's ready environment from the first provider that serves it.
+
+        UnsupportedInstance when every provider refused; EnvironmentBuildError when one tried and
+        failed (a pull, a build) and none after it served. Either names every provider's reason.
+        """
+        say = progress or _quiet
+        if instance.image:
+            if not _exists(client, instance.image):
+                msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
+                raise EnvironmentBuildError(msg)
+            return self._remember(instance, EnvironmentInfo(provider="given", image=instance.image))
+        refused: dict[str, str] = {}
+        failed = False
+        for provider in self.config.providers:
+            try:
+                if provider == "official":
+                    info = self.official.prepare(instance, client, say)
+                else:
+                    tag = ensure_instance_image(
+                        instance, client=client, sources=sources, progress=say, python=self.config.python
+                    )
+                    info = build_info(instance, self.config.python, image=tag)
+            except (UnsupportedInstance, EnvironmentBuildError) as err:
+                failed = failed or isinstance(err, EnvironmentBuildError)
+                refused[provider] = str(err)
+                logger.info("%s: provider %s cannot serve it: %s", instance.instance_id, provider, err)
+                say(f"{instance.instance_id}: {provider} cannot serve it: {str(err).splitlines()[0][:200]}")
+                continue
+            return self._remember(instance, info.model_copy(update={"refused": refused}))
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
+        msg = f"{instance.instance_id}: no environment provider could serve it ({reasons})"
+        raise EnvironmentBuildError(msg) if failed else UnsupportedInstance(msg)
+
+    def _remember(self, instance: Instance, info: EnvironmentInfo) -> EnvironmentInfo:
+        self._prepared[instance.instance_id] = info
+        if info.approximate:
+            logger.warning("%s: approximate environment: %s", instance.instance_id, "; ".join(info.notes))
+        return info
+
+    # -- the evaluation's ImageProvider --------------------------------------------------------------
+
+    def ensure_instance_image(
+        self,
+        instance: Instance,
+        *,
+        client: DockerClient,
+        sources: RepoSources | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> str:
+        """The tag of the instance's ready image (see `prepare`)."""
+        return self.prepare(instance, client=client, sources=sources, progress=progress).image
+
+    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
+        """The environment `prepare` gave this instance in this run, if it did."""
+        return self._prepared.get(instance.instance_id)
+
+    def test_command(self, instance: Instance) -> str:
+        return test_command(instance)
+
+    def eval_setup_commands(self, instance: Instance) -> list[str]:
+        return eval_setup_commands(instance)
