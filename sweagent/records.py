@@ -97,6 +97,8 @@ class Usage(Record):
     calls: int = 0
     seconds: float = 0.0
     cost: float = 0.0
+    cached_cost: float = 0.0
+    """The part of `cost` paid for cached prompt tokens (priced separately)."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -106,6 +108,7 @@ class Usage(Record):
             calls=self.calls + other.calls,
             seconds=self.seconds + other.seconds,
             cost=self.cost + other.cost,
+            cached_cost=self.cached_cost + other.cached_cost,
         )
 
 

@@ -131,7 +131,7 @@ class Bm25Provider:
             listed=len(items),
             excluded=listing.excluded,
         )
-        budget = self.config.budget_tokens
+        budget = self.config.budget()
         if not items:
             return Context(provider=self.name, files=(), budget=budget, note=_listing_note(listing)), report
         order = await asyncio.to_thread(bm25_order, instance, items)
@@ -176,7 +176,7 @@ class RelevanceProvider:
             listed=len(items),
             excluded=listing.excluded,
         )
-        budget = config.budget_tokens
+        budget = config.budget()
         if not items:
             return Context(provider=self.name, files=(), budget=budget, note=_listing_note(listing)), report
         scanned = items
@@ -234,7 +234,7 @@ class RelevanceProvider:
             instance,
             relevant,
             self.primary.name,
-            target_tokens=config.budget_tokens,
+            target_tokens=config.budget(),
             rankings=config.rankings,
             temperature=config.ranking_temperature,
         )
@@ -245,7 +245,7 @@ class RelevanceProvider:
             instance,
             relevant,
             self.primary,
-            target_tokens=config.budget_tokens,
+            target_tokens=config.budget(),
             rankings=config.rankings,
             temperature=config.ranking_temperature,
         )
