@@ -125,6 +125,10 @@ class Turn(Record):
     """The trajectory's test script after this turn (testing and editing)."""
     patch: str | None = None
     """The trajectory's diff against the original code after this turn (editing)."""
+    sent: tuple[dict[str, str], ...] = ()
+    """The earlier turns' messages as sent with this turn's request, when older ones were shortened
+    to fit the model's window (the shared prefix and the task are always sent whole); empty when
+    the conversation was sent in full."""
 
 
 TrajectoryStatus = Literal["running", "done", "attempts_exhausted", "context_exhausted", "budget", "error"]

@@ -72,6 +72,8 @@ def build_provider(
             primary=primary,
             concurrency=config.models.relevance.max_concurrency * relevance_endpoints,
             cache=cache,
+            relevance_window=config.models.relevance.context_window,
+            relevance_reply=config.models.relevance.max_tokens,
         ),
     }
     return builders[section.provider]()

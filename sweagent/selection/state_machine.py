@@ -28,6 +28,13 @@ from sweagent.store import RunStore
 __all__ = ["SelectionStateMachine", "StateMachineSelector", "trajectory_sample"]
 
 
+def reply_tokens(max_tokens: int | None, window: int | None) -> int | None:
+    """The selection's reply size, at most a quarter of the window (the candidates need the rest)."""
+    if max_tokens is None or window is None:
+        return max_tokens
+    return min(max_tokens, window // 4)
+
+
 def trajectory_sample(candidates: Sequence[Candidate]) -> int:
     """The trajectory's number: one per set of candidates, so a stored one is resumed only for that set."""
     return int(content_id(",".join(sorted(c.id for c in candidates)), 6), 16)
@@ -145,7 +152,8 @@ class StateMachineSelector:
             runner=runner,
             store=store,
             config=config,
-            max_tokens=self.context.max_tokens,
+            max_tokens=reply_tokens(self.context.max_tokens, self.context.context_window),
+            context_window=self.context.context_window,
         )
         example = evidence.tests[0].content if evidence.tests else None
         machine = SelectionStateMachine(runner, candidates, example, config)
