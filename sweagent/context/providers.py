@@ -160,6 +160,7 @@ class RelevanceProvider:
         cache: AnswerCache,
         relevance_window: int | None = None,
         relevance_reply: int = 4096,
+        ranking_limit: int | None = None,
     ) -> None:
         self.config = config
         self.counter = counter
@@ -170,6 +171,8 @@ class RelevanceProvider:
         self.relevance_window = relevance_window
         """The relevance model's window: a file shown whole must fit it with the issue and the reply."""
         self.relevance_reply = relevance_reply
+        self.ranking_limit = ranking_limit
+        """Prompt tokens the ranking request may hold (the primary window's room), None: unlimited."""
 
     async def provide(self, instance: Instance, repo: Path) -> Context:
         return (await self.provide_with_report(instance, repo))[0]
@@ -264,6 +267,7 @@ class RelevanceProvider:
             target_tokens=config.budget(),
             rankings=config.rankings,
             temperature=config.ranking_temperature,
+            limit_tokens=self.ranking_limit,
         )
         self.cache.put(key, RANKING, ranking)
         self.cache.flush()
