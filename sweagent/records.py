@@ -197,6 +197,9 @@ class Selection(Record):
     scores: dict[str, float] = Field(default_factory=dict)
     rationale: str = ""
     trajectory: Trajectory | None = None
+    fallback: str = ""
+    """Why a chain submitted an earlier link's best (or, when its first link failed, the smallest
+    diff) instead of its last link's choice; empty when it did not fall back."""
 
 
 EvalStatus = Literal[
