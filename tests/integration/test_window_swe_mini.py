@@ -44,7 +44,8 @@ def trajectories(run_dir: Path) -> dict[str, dict[str, object]]:
 
 def test_the_whole_benchmark_completes_in_a_32k_window(tmp_path: Path) -> None:
     with WindowedChatServer(WINDOW, gold.respond, MINI, model="windowed") as server:
-        done = run(server, tmp_path / "run", "--iterations", "2")
+        # Evaluation makes no model call: the window matters up to the selection.
+        done = run(server, tmp_path / "run", "--iterations", "2", "--stages", "context,generate,select")
         largest = server.largest_prompt
     assert done.returncode == 0, done.stderr[-4000:]
     assert f"primary {WINDOW} (server)" in done.stderr
