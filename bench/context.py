@@ -115,7 +115,7 @@ def bm25_recall(name: str, instances: list[Instance]) -> float:
             recalls.append(outcome.recall)
     mean = sum(recalls) / len(recalls) if recalls else 0.0
     print(
-        f"[{name}] bm25 recall at budget {config.context.budget_tokens}: {mean:.3f} "
+        f"[{name}] bm25 recall at budget {config.context.budget()}: {mean:.3f} "
         f"over {len(recalls)} instances ({seconds:.1f} s)"
     )
     return mean

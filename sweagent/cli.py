@@ -251,11 +251,14 @@ def serve(
         str | None, typer.Option(help="Model to serve (llamacpp: default packaged gemma-3-270m)")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (vllm 8000, llamacpp 8080 by default)")] = None,
+    max_model_len: Annotated[
+        int | None, typer.Option(help="Context window (vllm: the model's default; llamacpp: 8192)")
+    ] = None,
 ) -> None:
     """Start an OpenAI-compatible model server."""
     from sweagent.models.serve import serve as serve_model
 
-    raise typer.Exit(serve_model(backend, model, port=port, echo=typer.echo))
+    raise typer.Exit(serve_model(backend, model, port=port, echo=typer.echo, max_model_len=max_model_len))
 
 
 @images_app.command("build")
@@ -409,7 +412,8 @@ def doctor(
     import json
 
     from sweagent.config import load_config
-    from sweagent.models.doctor import check_models, checks_table
+    from sweagent.models.doctor import check_models, checks_table, windows_table
+    from sweagent.models.window import plan_run
     from sweagent.sandboxes import docker_checks
 
     shortcuts = [f"models.primary.name={model}"] * bool(model) + [
@@ -418,14 +422,22 @@ def doctor(
     cfg = load_config(config or [], [*(override or []), *shortcuts])
     engine = docker_checks()
     models = asyncio.run(check_models(cfg.models, timeout=30))
+    windows = asyncio.run(plan_run(cfg))
     if json_:
-        typer.echo(json.dumps({"docker": engine, "models": [c.model_dump() for c in models]}, indent=2))
+        report = {
+            "docker": engine,
+            "models": [c.model_dump() for c in models],
+            "windows": windows.model_dump(),
+        }
+        typer.echo(json.dumps(report, indent=2))
     else:
         for name, (ok, detail) in engine.items():
             mark = "[green]ok[/green]" if ok else "[red]failed[/red]"
             err_console.print(f"{name}: {mark} {detail}", highlight=False)
         err_console.print(checks_table(models))
-    if not all(ok for ok, _ in engine.values()) or not all(c.ok for c in models):
+        err_console.print(windows_table(windows))
+    engine_ok = all(ok for ok, _ in engine.values())
+    if not engine_ok or not all(c.ok for c in models) or not windows.fits:
         raise typer.Exit(1)
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sweagent.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_BUDGET_TOKENS",
     "BudgetConfig",
     "ContextConfig",
     "EnvironmentConfig",
@@ -25,6 +26,10 @@ __all__ = [
     "apply_override",
     "load_config",
 ]
+
+
+DEFAULT_BUDGET_TOKENS = 120_000
+"""The context budget when none is set and no window is known (sized for a 200k-token model)."""
 
 
 class Section(BaseModel):
@@ -50,6 +55,9 @@ class ModelConfig(Section):
     """Total seconds of retrying (429, 5xx, timeouts, refused connections) before giving up."""
     transport: Literal["openai", "aiohttp"] = "openai"
     """HTTP client: the `openai` SDK, or aiohttp (a quarter of the CPU per call, for many short calls)."""
+    context_window: int | None = Field(default=None, ge=256)
+    """Tokens of the model's context window (prompt and reply); None asks the server (vLLM's
+    `/v1/models` reports `max_model_len`). Budgets are derived from it and checked against it."""
 
 
 class ModelsConfig(Section):
@@ -57,27 +65,37 @@ class ModelsConfig(Section):
     """Writes tests, edits, rankings and selections."""
     relevance: ModelConfig = Field(default_factory=ModelConfig)
     """Small model that judges each file's relevance in the context stage."""
-    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
-    """Model name -> (USD per million prompt tokens, per million completion tokens); unpriced costs 0."""
+    prices: dict[str, tuple[float, float] | tuple[float, float, float]] = Field(default_factory=dict)
+    """Model name -> (USD per million prompt tokens, per million completion tokens[, per million
+    cached prompt tokens]); cached tokens cost the prompt price when no third price is given;
+    unpriced models cost 0."""
 
 
 class ContextConfig(Section):
     provider: Literal["relevance", "bm25"] = "relevance"
     """How files are chosen: the relevance scan with ranking, or lexical retrieval."""
-    budget_tokens: int = Field(default=120_000, ge=0)
-    """Tokens of file content the context may hold."""
+    budget_tokens: int | None = Field(default=None, ge=0)
+    """Tokens of file content the context may hold; None derives it from the primary model's window
+    (window - reply - `prompt_reserve_tokens` - room for the turns), 120k when no window is known."""
     skip_dirs: list[str] = Field(default_factory=lambda: ["tests", "test", "testing", "docs", "examples"])
     """Directory names skipped at any depth when listing files."""
     prefilter_files: int | None = Field(default=None, ge=1)
     """Cap the relevance scan to the top-N files by BM25 on very large repositories."""
-    window_tokens: int = Field(default=8_000, ge=256)
-    """Tokens of a file the relevance model reads; a larger file is shown as its skeleton."""
-    rankings: int = Field(default=1, ge=1)
+    window_tokens: int = Field(default=100_000, ge=256)
+    """Tokens of a file the relevance model reads whole (capped to fit the relevance model's window);
+    a larger file is shown as its skeleton."""
+    rankings: int = Field(default=3, ge=1)
     """Rankings the primary model writes (one request, `n` samples); they are merged."""
     ranking_temperature: float = Field(default=0.7, ge=0)
     """Sampling temperature when several rankings are asked for (one ranking uses 0)."""
     cache_dir: Path | None = None
     """Where relevance answers and rankings are cached; None keeps them in `<run_dir>/cache/context`."""
+    prompt_reserve_tokens: int = Field(default=3072, ge=0)
+    """Tokens kept for the instructions and the issue when a budget is derived from a window."""
+
+    def budget(self) -> int:
+        """`budget_tokens`, or the default when it is left to be derived and no window is known."""
+        return DEFAULT_BUDGET_TOKENS if self.budget_tokens is None else self.budget_tokens
 
 
 class GenerationConfig(Section):
@@ -93,6 +111,9 @@ class GenerationConfig(Section):
     """The interpreter a reproduction test is run with, from the repository root."""
     observation_chars: int = Field(default=6000, ge=200)
     """A script's output shown to the model is cut in the middle beyond this many characters."""
+    trim_history: bool = True
+    """When the next request would overflow the model's window, shorten older observations (and
+    then older replies) first; off, such a trajectory ends as `context_exhausted`."""
 
 
 class SelectionConfig(Section):
@@ -100,12 +121,14 @@ class SelectionConfig(Section):
     """A registered name, a dotted path `pkg.mod:Cls`, or a chain `a>b`."""
     top_k: int = Field(default=3, ge=1)
     """Candidates a chain's first selector passes on."""
-    iterations: int = Field(default=8, ge=1)
+    iterations: int = Field(default=10, ge=1)
     """Turns of the selection trajectory."""
     regression_command: str = "python3 -m pytest -q -p no:cacheprovider {tests}"
     """How the `regression` selector runs the repository's existing tests; `{tests}` becomes the files."""
     regression_timeout: float = Field(default=600.0, gt=0)
     """Seconds the existing tests may run per candidate."""
+    max_tokens: int = Field(default=8192, ge=1)
+    """Completion tokens per call of the selection trajectory (it reasons over several candidates)."""
 
 
 class SandboxSettings(Section):

@@ -98,6 +98,8 @@ class Usage(Record):
     calls: int = 0
     seconds: float = 0.0
     cost: float = 0.0
+    cached_cost: float = 0.0
+    """The part of `cost` paid for cached prompt tokens (priced separately)."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -107,6 +109,7 @@ class Usage(Record):
             calls=self.calls + other.calls,
             seconds=self.seconds + other.seconds,
             cost=self.cost + other.cost,
+            cached_cost=self.cached_cost + other.cached_cost,
         )
 
 
@@ -123,6 +126,10 @@ class Turn(Record):
     """The trajectory's test script after this turn (testing and editing)."""
     patch: str | None = None
     """The trajectory's diff against the original code after this turn (editing)."""
+    sent: tuple[dict[str, str], ...] = ()
+    """The earlier turns' messages as sent with this turn's request, when older ones were shortened
+    to fit the model's window (the shared prefix and the task are always sent whole); empty when
+    the conversation was sent in full."""
 
 
 TrajectoryStatus = Literal["running", "done", "attempts_exhausted", "context_exhausted", "budget", "error"]
@@ -191,6 +198,9 @@ class Selection(Record):
     scores: dict[str, float] = Field(default_factory=dict)
     rationale: str = ""
     trajectory: Trajectory | None = None
+    fallback: str = ""
+    """Why a chain submitted an earlier link's best (or, when its first link failed, the smallest
+    diff) instead of its last link's choice; empty when it did not fall back."""
 
 
 EvalStatus = Literal[

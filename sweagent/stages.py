@@ -23,16 +23,17 @@ from rich.table import Table
 
 from sweagent.config import ModelConfig, RunConfig
 from sweagent.datasets import RepoSources
-from sweagent.errors import InfrastructureUnavailable
+from sweagent.errors import ConfigError, InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.models.factory import build_model
 from sweagent.models.preflight import wait_until_up
 from sweagent.models.protocol import Model
 from sweagent.models.usage import Budget, UsageLedger
+from sweagent.models.window import apply_plan, plan_run
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.store import RunStore, atomic_write_text
 
-__all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "run_stages"]
+__all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "fit_windows", "run_stages"]
 
 STAGES = ("context", "generate", "select", "evaluate")
 """Every stage, in order."""
@@ -93,12 +94,13 @@ async def run_stages(
     budget = Budget(config.budget, ledger)
     primary = build_model(config.models.primary, ledger, budget)
     relevance = build_model(config.models.relevance, ledger, budget)
-    image_for = image_for or dataset_image(sources, config, run_dir)
-    context = StageContext(run_dir, config, primary, relevance, sources, image_for)
     failed: set[str] = set()
     try:
         for endpoint_model in _models_needed(stages, instances, run_dir, config):
             await wait_until_up(endpoint_model)
+        config = await fit_windows(config, console)
+        image_for = image_for or dataset_image(sources, config, run_dir)
+        context = StageContext(run_dir, config, primary, relevance, sources, image_for)
         for stage in stages:
             pending = [i for i in instances if i.instance_id not in failed]
             logger.info("stage %s: %d instance(s)", stage, len(pending))
@@ -112,6 +114,18 @@ async def run_stages(
         await primary.close()
         await relevance.close()
     return failed
+
+
+async def fit_windows(config: RunConfig, console: Console) -> RunConfig:
+    """The config with the budgets the models' windows imply; ConfigError when it cannot fit."""
+    plan = await plan_run(config)
+    if not plan.fits:
+        msg = "the config does not fit the models' context windows: " + "; ".join(plan.problems)
+        raise ConfigError(msg)
+    logger.info("%s", plan.describe())
+    if plan.primary.window is not None or plan.relevance.window is not None:
+        console.print(plan.describe(), highlight=False)
+    return apply_plan(config, plan)
 
 
 def _models_needed(

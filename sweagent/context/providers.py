@@ -17,7 +17,7 @@ from sweagent.context.listing import Listing, list_source_files
 from sweagent.context.ranking import RankingOutcome, rank_files, ranking_key
 from sweagent.context.scan import FileJudgement, ScanInput, relevance_scan
 from sweagent.context.skeleton import skeleton
-from sweagent.context.tokens import TokenCounter
+from sweagent.context.tokens import TokenCounter, approximate_tokens
 from sweagent.models.protocol import Model
 from sweagent.records import Context, ContextFile, Instance
 
@@ -69,6 +69,9 @@ class ReportingProvider(Protocol):
     async def provide_with_report(self, instance: Instance, repo: Path) -> tuple[Context, ContextReport]: ...
 
 
+PROMPT_OVERHEAD_TOKENS = 512
+"""The relevance prompt's instructions and framing around the issue and the file."""
+MIN_FILE_TOKENS = 256
 RANKING = "merged"
 """The one key inside a ranking's cache shard."""
 
@@ -131,7 +134,7 @@ class Bm25Provider:
             listed=len(items),
             excluded=listing.excluded,
         )
-        budget = self.config.budget_tokens
+        budget = self.config.budget()
         if not items:
             return Context(provider=self.name, files=(), budget=budget, note=_listing_note(listing)), report
         order = await asyncio.to_thread(bm25_order, instance, items)
@@ -155,6 +158,9 @@ class RelevanceProvider:
         primary: Model,
         concurrency: int,
         cache: AnswerCache,
+        relevance_window: int | None = None,
+        relevance_reply: int = 4096,
+        ranking_limit: int | None = None,
     ) -> None:
         self.config = config
         self.counter = counter
@@ -162,6 +168,11 @@ class RelevanceProvider:
         self.primary = primary
         self.concurrency = concurrency
         self.cache = cache
+        self.relevance_window = relevance_window
+        """The relevance model's window: a file shown whole must fit it with the issue and the reply."""
+        self.relevance_reply = relevance_reply
+        self.ranking_limit = ranking_limit
+        """Prompt tokens the ranking request may hold (the primary window's room), None: unlimited."""
 
     async def provide(self, instance: Instance, repo: Path) -> Context:
         return (await self.provide_with_report(instance, repo))[0]
@@ -176,7 +187,7 @@ class RelevanceProvider:
             listed=len(items),
             excluded=listing.excluded,
         )
-        budget = config.budget_tokens
+        budget = config.budget()
         if not items:
             return Context(provider=self.name, files=(), budget=budget, note=_listing_note(listing)), report
         scanned = items
@@ -188,7 +199,7 @@ class RelevanceProvider:
             scanned,
             self.relevance,
             concurrency=self.concurrency,
-            window_tokens=config.window_tokens,
+            window_tokens=self._file_tokens(instance),
             cache=self.cache,
         )
         report = report.model_copy(
@@ -227,6 +238,14 @@ class RelevanceProvider:
         )
         return context, report
 
+    def _file_tokens(self, instance: Instance) -> int:
+        """Tokens of a file read whole: `window_tokens`, less when the issue leaves less room."""
+        if self.relevance_window is None:
+            return self.config.window_tokens
+        prompt = approximate_tokens(instance.problem_statement) + PROMPT_OVERHEAD_TOKENS
+        room = self.relevance_window - self.relevance_reply - prompt - self.relevance_window // 10
+        return max(MIN_FILE_TOKENS, min(self.config.window_tokens, room))
+
     async def _rank(self, instance: Instance, relevant: Sequence[ContextFile]) -> RankingOutcome:
         """The merged ranking, from the cache when the same candidates were ranked before."""
         config = self.config
@@ -234,7 +253,7 @@ class RelevanceProvider:
             instance,
             relevant,
             self.primary.name,
-            target_tokens=config.budget_tokens,
+            target_tokens=config.budget(),
             rankings=config.rankings,
             temperature=config.ranking_temperature,
         )
@@ -245,9 +264,10 @@ class RelevanceProvider:
             instance,
             relevant,
             self.primary,
-            target_tokens=config.budget_tokens,
+            target_tokens=config.budget(),
             rankings=config.rankings,
             temperature=config.ranking_temperature,
+            limit_tokens=self.ranking_limit,
         )
         self.cache.put(key, RANKING, ranking)
         self.cache.flush()

@@ -12,15 +12,15 @@ from pydantic import BaseModel, ConfigDict
 from sweagent.context.assembly import merge_rankings
 from sweagent.context.grammar import parse_ranking
 from sweagent.context.prompts import prompt_version, render
+from sweagent.context.tokens import approximate_tokens
 from sweagent.errors import FormatError
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import ContextFile, Instance
 
-__all__ = ["SUMMARY_CHARS", "TEMPLATES", "RankingOutcome", "rank_files", "ranking_key"]
+__all__ = ["TEMPLATES", "RankingOutcome", "fit_summaries", "rank_files", "ranking_key"]
 
 TEMPLATES = ("ranking",)
-SUMMARY_CHARS = 600
-"""A summary longer than this is cut in the ranking prompt, which shows every relevant file."""
+MIN_SUMMARY_CHARS = 200
 
 
 class RankingOutcome(BaseModel):
@@ -63,8 +63,31 @@ def ranking_key(
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
-def _cut(summary: str) -> str:
-    return summary if len(summary) <= SUMMARY_CHARS else summary[:SUMMARY_CHARS] + " [...]"
+def _prompt(instance: Instance, files: Sequence[ContextFile], target_tokens: int) -> str:
+    return render("ranking", issue=instance.problem_statement, files=files, target_tokens=target_tokens)
+
+
+def fit_summaries(
+    instance: Instance, candidates: Sequence[ContextFile], target_tokens: int, limit_tokens: int | None
+) -> list[ContextFile]:
+    """The candidates with their summaries whole, or, only when the prompt would not fit
+    `limit_tokens`, each summary cut to the same length so that it does."""
+    files = list(candidates)
+    if limit_tokens is None or approximate_tokens(_prompt(instance, files, target_tokens)) <= limit_tokens:
+        return files
+    longest = max((len(file.summary) for file in files), default=0)
+    cut = files
+    while longest > MIN_SUMMARY_CHARS:
+        longest = max(MIN_SUMMARY_CHARS, int(longest * 0.8))
+        cut = [
+            f.model_copy(update={"summary": f.summary[:longest] + " [...]"})
+            if len(f.summary) > longest
+            else f
+            for f in files
+        ]
+        if approximate_tokens(_prompt(instance, cut, target_tokens)) <= limit_tokens:
+            return cut
+    return cut
 
 
 async def _retry(model: Model, messages: list[Message], purpose: Purpose, reply: str, error: str) -> str:
@@ -85,10 +108,14 @@ async def rank_files(
     target_tokens: int,
     rankings: int = 1,
     temperature: float = 0.7,
+    limit_tokens: int | None = None,
 ) -> RankingOutcome:
-    """Ask for `rankings` orderings in one request; each bad one is retried once; merged by rank fusion."""
-    shown = [file.model_copy(update={"summary": _cut(file.summary)}) for file in candidates]
-    prompt = render("ranking", issue=instance.problem_statement, files=shown, target_tokens=target_tokens)
+    """Ask for `rankings` orderings in one request; each bad one is retried once; merged by rank fusion.
+
+    Summaries are shown whole unless the prompt would exceed `limit_tokens` (the primary window's room).
+    """
+    shown = fit_summaries(instance, candidates, target_tokens, limit_tokens)
+    prompt = _prompt(instance, shown, target_tokens)
     messages: list[Message] = [{"role": "user", "content": prompt}]
     purpose = Purpose(stage="ranking", instance_id=instance.instance_id)
     request = ModelRequest(

@@ -72,9 +72,20 @@ def build_provider(
             primary=primary,
             concurrency=config.models.relevance.max_concurrency * relevance_endpoints,
             cache=cache,
+            relevance_window=config.models.relevance.context_window,
+            relevance_reply=config.models.relevance.max_tokens,
+            ranking_limit=_ranking_limit(config),
         ),
     }
     return builders[section.provider]()
+
+
+def _ranking_limit(config: RunConfig) -> int | None:
+    """The ranking prompt's room in the primary window: less the reply and a 5% margin."""
+    primary = config.models.primary
+    if primary.context_window is None:
+        return None
+    return primary.context_window - primary.max_tokens - primary.context_window // 20
 
 
 async def _provide(

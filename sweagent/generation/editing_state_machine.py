@@ -1,9 +1,10 @@
 """The editing trajectory: edit the code, run the test on the original and edited code, approve or revise.
 
-It starts from a testing trajectory's script (or none). Each `<edit>` applies on top of the earlier
-edits in a pristine sandbox and the trajectory's patch becomes that sandbox's `git diff`, so a
-candidate always applies to the base commit. After an edit or a new test, the script runs on the
-original and on the edited code at once, in two sandboxes.
+It starts from a testing trajectory's script (or none), and its first message shows that script's
+output on the original code. Each `<edit>` applies to the original code in a pristine sandbox (the
+code the model sees and copies SEARCH lines from) and replaces the previous edit; the trajectory's
+patch becomes that sandbox's `git diff`, so a candidate always applies to the base commit. After an
+edit or a new test, the script runs on the original and on the edited code at once, in two sandboxes.
 """
 
 from __future__ import annotations
@@ -26,15 +27,20 @@ class EditingStateMachine:
 
     kind = "editing"
 
-    def __init__(self, session: InstanceSession, seed_script: str | None) -> None:
+    def __init__(self, session: InstanceSession, seed_script: str | None, seed_output: str = "") -> None:
         self.session = session
         self.seed_script = seed_script
+        self.seed_output = seed_output
+        """The seed script's run on the original code, in words (shown in the first message)."""
         self.script: str | None = seed_script
         self.patch: str | None = ""
 
     def task(self) -> str:
         return prompts.render(
-            "editing/task", iterations=self.session.config.iterations, script=self.seed_script or ""
+            "editing/task",
+            iterations=self.session.config.iterations,
+            script=self.seed_script or "",
+            seed_output=self.seed_output,
         )
 
     def restore(self, turn: Turn) -> None:
@@ -47,9 +53,13 @@ class EditingStateMachine:
                 raise FormatError(msg)
             return Step("", finished=True)
         if isinstance(action, Edit):
-            patch = await self.session.runner.edit_async(self.patch or "", action.blocks)
-            if patch == self.patch:
+            # Applied to the original code: the code the model was shown and copies SEARCH lines from.
+            patch = await self.session.runner.edit_async("", action.blocks)
+            if not patch.strip():
                 msg = "the edit changed nothing (the replacement equals the original lines)"
+                raise FormatError(msg)
+            if patch == self.patch:
+                msg = "the edit is the same as your current edit; revise it or approve it with <done/>"
                 raise FormatError(msg)
             self.patch = patch
         elif isinstance(action, WriteTest):

@@ -13,6 +13,7 @@ import asyncio
 
 from sweagent.errors import BudgetExceeded, ContextLengthExceeded, InfrastructureUnavailable, ModelError
 from sweagent.generation.editing_state_machine import EditingStateMachine
+from sweagent.generation.observations import describe_run
 from sweagent.generation.testing_state_machine import TestingStateMachine
 from sweagent.generation.trajectory import (
     InstanceSession,
@@ -52,10 +53,31 @@ async def generate_instance(session: InstanceSession) -> GenerationResult:
 
 
 async def _sample(session: InstanceSession, index: int, first: Reply | None) -> tuple[Trajectory, Trajectory]:
-    testing = await run_trajectory(session, TestingStateMachine(session), index, first)
+    tester = TestingStateMachine(session)
+    testing = await run_trajectory(session, tester, index, first)
     seed = testing.turns[-1].script if testing.turns else None
-    editing = await run_trajectory(session, EditingStateMachine(session, seed), index)
+    output = await _seed_output(session, index, seed, tester)
+    editing = await run_trajectory(session, EditingStateMachine(session, seed, output), index)
     return testing, editing
+
+
+async def _seed_output(
+    session: InstanceSession, index: int, seed: str | None, tester: TestingStateMachine
+) -> str:
+    """The seed script's run on the original code, for the editing trajectory's first message."""
+    if seed is None:
+        return ""
+    if tester.script == seed and tester.last_run:
+        return tester.last_run
+    artifact = trajectory_artifact("editing", index)
+    store, instance_id = session.store, session.instance.instance_id
+    if (
+        store.done(instance_id, artifact)
+        and store.read(instance_id, artifact, Trajectory).status != "running"
+    ):
+        return ""  # finished: its first message is never sent again
+    run = await session.runner.run_async(seed)
+    return describe_run(run, session.runner.timeout, session.config.observation_chars)
 
 
 async def _first_replies(session: InstanceSession, samples: int) -> list[Reply | None]:

@@ -25,14 +25,16 @@ from sweagent.config import RunConfig
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.generation.fanout import CANDIDATES_ARTIFACT, generate_instance
+from sweagent.generation.history import estimate_tokens, request_limit
 from sweagent.generation.trajectory import InstanceSession
 from sweagent.models.prompt_layout import SharedPrompt
 from sweagent.models.protocol import Model
+from sweagent.models.window import turn_room_tokens
 from sweagent.records import Context, GenerationResult, Instance
 from sweagent.sandboxes import docker_config
 from sweagent.store import RunStore
 
-__all__ = ["GenerationOutcome", "generation_prompt", "run_generation_stage"]
+__all__ = ["GenerationOutcome", "fit_shared_prompt", "generation_prompt", "run_generation_stage"]
 
 CONTEXT_ARTIFACT = "context.json"
 
@@ -105,11 +107,12 @@ async def _one(
         files = await asyncio.to_thread(_context_files, store, iid, pool[0])
         sandbox_config = docker_config(config.sandbox, image)
         generation = config.generation
+        shared = generation_prompt(
+            instance, files, workdir=sandbox_config.workdir, script_command=generation.script_command
+        )
         session = InstanceSession(
             instance=instance,
-            shared=generation_prompt(
-                instance, files, workdir=sandbox_config.workdir, script_command=generation.script_command
-            ),
+            shared=fit_shared_prompt(shared, config),
             model=model,
             runner=ScriptRunner(
                 pool[0],
@@ -120,6 +123,7 @@ async def _one(
             store=store,
             config=generation,
             max_tokens=config.models.primary.max_tokens,
+            context_window=config.models.primary.context_window,
         )
         result = await generate_instance(session)
     except InfrastructureUnavailable:
@@ -129,6 +133,21 @@ async def _one(
     finally:
         await asyncio.to_thread(_close_pool, pool)
     return _outcome(result, "done", "")
+
+
+def fit_shared_prompt(shared: SharedPrompt, config: RunConfig) -> SharedPrompt:
+    """`shared` without its lowest-ranked files while it leaves a trajectory's turns too little room
+    in the window (a long issue can exceed what the budget reserved for it)."""
+    window = config.models.primary.context_window
+    if window is None:
+        return shared
+    room = request_limit(window, config.models.primary.max_tokens) - turn_room_tokens(config)
+    files = list(shared.files)
+    while files and estimate_tokens([{"content": shared.rendered}]) > room:
+        files.pop()
+        # A new record, not model_copy: the copy would keep the cached rendering of the old one.
+        shared = SharedPrompt(instructions=shared.instructions, issue=shared.issue, files=tuple(files))
+    return shared
 
 
 def _outcome(result: GenerationResult, status: Literal["done", "skipped"], detail: str) -> GenerationOutcome:

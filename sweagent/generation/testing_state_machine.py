@@ -22,6 +22,8 @@ class TestingStateMachine:
         self.session = session
         self.script: str | None = None
         self.patch: str | None = None
+        self.last_run = ""
+        """The current script's run on the original code, in words ("" until one ran here)."""
 
     def task(self) -> str:
         return prompts.render("testing/task", attempts=self.session.config.iterations)
@@ -42,6 +44,7 @@ class TestingStateMachine:
         config = self.session.config
         run = await self.session.runner.run_async(action.script)
         described = describe_run(run, self.session.runner.timeout, config.observation_chars)
+        self.last_run = described
         observation = prompts.render(
             "testing/observation", run="On the original code, " + described, remaining=remaining
         )

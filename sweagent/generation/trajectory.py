@@ -24,12 +24,18 @@ from sweagent.errors import (
 )
 from sweagent.execution.scripts import PatchFailed, ScriptRunner
 from sweagent.generation.actions import Action, parse_reply
+from sweagent.generation.history import estimate_tokens, fit_history, request_limit, shrink_limit
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import Instance, Trajectory, TrajectoryStatus, Turn, Usage
 from sweagent.store import RunStore
 
 __all__ = ["InstanceSession", "Reply", "StateMachine", "Step", "run_trajectory", "trajectory_artifact"]
+
+DEFAULT_MAX_TOKENS = 4096
+"""The reply size assumed when the session names none (the endpoint's default)."""
+RESENDS = 2
+"""Times a request rejected as too long is fitted again to the server's own count."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class InstanceSession:
     store: RunStore
     config: GenerationConfig
     max_tokens: int | None = None
+    context_window: int | None = None
+    """The model's window: older turns are shortened to fit it (None: sent in full)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class Reply:
 
     text: str
     usage: Usage
+    sent: tuple[Message, ...] = ()
+    """The earlier turns as sent, when they were shortened to fit the window."""
 
 
 class StateMachine(Protocol):
@@ -135,6 +145,7 @@ async def run_trajectory(
             usage=reply.usage,
             script=machine.script,
             patch=machine.patch,
+            sent=reply.sent,
         )
         trajectory = trajectory.model_copy(
             update={
@@ -158,16 +169,32 @@ def messages_for(session: InstanceSession, machine: StateMachine, turns: Sequenc
 async def _ask(
     session: InstanceSession, machine: StateMachine, turns: Sequence[Turn], sample: int, number: int
 ) -> Reply:
-    request = ModelRequest(
-        messages=tuple(messages_for(session, machine, turns)),
-        purpose=Purpose(
-            stage=machine.kind, instance_id=session.instance.instance_id, sample=sample, turn=number
-        ),
-        temperature=session.config.temperature,
-        max_tokens=session.max_tokens,
-    )
-    response = await session.model.complete(request)
-    return Reply(text=response.choices[0], usage=response.usage)
+    messages = messages_for(session, machine, turns)
+    head, history = messages[:2], messages[2:]
+    window = session.context_window if session.config.trim_history else None
+    limit = request_limit(window, session.max_tokens or DEFAULT_MAX_TOKENS) if window else 0
+    rejected = 0
+    while True:
+        sent = fit_history(head, history, limit) if window else history
+        request = ModelRequest(
+            messages=(*head, *sent),
+            purpose=Purpose(
+                stage=machine.kind, instance_id=session.instance.instance_id, sample=sample, turn=number
+            ),
+            temperature=session.config.temperature,
+            max_tokens=session.max_tokens,
+        )
+        try:
+            response = await session.model.complete(request)
+        except ContextLengthExceeded as err:
+            rejected += 1
+            if not window or rejected > RESENDS:
+                raise
+            # The server counts more tokens than the estimate: fit again to what it says.
+            limit = shrink_limit(limit, estimate_tokens(request.messages), err)
+        else:
+            shortened = tuple(sent) if sent != history else ()
+            return Reply(text=response.choices[0], usage=response.usage, sent=shortened)
 
 
 def _finish(

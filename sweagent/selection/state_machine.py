@@ -21,11 +21,18 @@ from sweagent.generation.observations import describe_run
 from sweagent.generation.trajectory import InstanceSession, Step, run_trajectory
 from sweagent.models.protocol import Model
 from sweagent.records import Candidate, Instance, Selection, Trajectory, Turn, content_id
-from sweagent.selection.model_selector import match_candidate, selection_prompt
+from sweagent.selection.model_selector import label, labelled, match_candidate, selection_prompt
 from sweagent.selection.protocol import Evidence, SelectorContext, failed
 from sweagent.store import RunStore
 
-__all__ = ["SelectionStateMachine", "StateMachineSelector", "trajectory_sample"]
+__all__ = ["SelectionStateMachine", "StateMachineSelector", "own_test", "reply_tokens", "trajectory_sample"]
+
+
+def reply_tokens(max_tokens: int | None, window: int | None) -> int | None:
+    """The selection's reply size, at most a quarter of the window (the candidates need the rest)."""
+    if max_tokens is None or window is None:
+        return max_tokens
+    return min(max_tokens, window // 4)
 
 
 def trajectory_sample(candidates: Sequence[Candidate]) -> int:
@@ -44,22 +51,26 @@ class SelectionStateMachine:
         candidates: Sequence[Candidate],
         example: str | None,
         config: GenerationConfig,
+        example_own: bool = False,
     ) -> None:
         self.runner = runner
         self.candidates = list(candidates)
         self.example = example
+        self.example_own = example_own
+        """The example is the test of the first candidate's own trajectory."""
         self.config = config
         self.script: str | None = None
         self.patch: str | None = None
         self.chosen: str | None = None
 
     def task(self) -> str:
-        listing = prompts.render("selection/candidates", candidates=self.candidates)
+        listing = prompts.render("selection/candidates", candidates=labelled(self.candidates))
         return prompts.render(
             "selection/task",
             count=len(self.candidates),
             candidates=listing,
             example=self.example or "",
+            example_own=self.example_own,
             iterations=self.config.iterations,
         )
 
@@ -74,13 +85,27 @@ class SelectionStateMachine:
             msg = f"`{action.kind}` is not an action of the selection stage"
             raise FormatError(msg)
         self.script = action.script
-        targets = [("the original code", ""), *((f"candidate {c.id}", c.patch) for c in self.candidates)]
+        targets = [
+            ("the original code", ""),
+            *((f"candidate {label(i)}", c.patch) for i, c in enumerate(self.candidates)),
+        ]
         runs = await asyncio.gather(*(self.runner.run_async(action.script, patch) for _, patch in targets))
         described = [
             (label, describe_run(run, self.runner.timeout, self.config.observation_chars))
             for (label, _), run in zip(targets, runs, strict=True)
         ]
         return Step(prompts.render("selection/observation", runs=described, remaining=remaining))
+
+
+def own_test(candidate: Candidate, evidence: Evidence) -> str | None:
+    """The test the trajectory that wrote `candidate` ended with, if any: the selection's example,
+    so the model starts from the test the top candidate was made to pass."""
+    sample = candidate.source.rpartition("-")[2]
+    for source in (f"editing-{sample}", f"testing-{sample}"):
+        for test in evidence.tests:
+            if test.source == source:
+                return test.content
+    return None
 
 
 def _chosen(trajectory: Trajectory, candidates: Sequence[Candidate]) -> str | None:
@@ -145,8 +170,12 @@ class StateMachineSelector:
             runner=runner,
             store=store,
             config=config,
-            max_tokens=self.context.max_tokens,
+            max_tokens=reply_tokens(self.context.max_tokens, self.context.context_window),
+            context_window=self.context.context_window,
         )
-        example = evidence.tests[0].content if evidence.tests else None
-        machine = SelectionStateMachine(runner, candidates, example, config)
+        example = own_test(candidates[0], evidence)
+        own = example is not None
+        if example is None and evidence.tests:
+            example = evidence.tests[0].content
+        machine = SelectionStateMachine(runner, candidates, example, config, example_own=own)
         return await run_trajectory(session, machine, trajectory_sample(candidates))

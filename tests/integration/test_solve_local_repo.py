@@ -22,9 +22,9 @@ import re
 def respond(messages, purpose):
     if purpose.stage == "selection":
         for message in reversed(messages):
-            found = re.search(r"\\b[0-9a-f]{12}\\b", message["content"])
+            found = re.search(r"^### Candidate ([A-Z]+)$", message["content"], re.MULTILINE)
             if found:
-                return f"<choose>{found.group(0)}</choose>"
+                return f"<choose>{found.group(1)}</choose>"
         return "<test>\\nimport sys\\nsys.exit(0)\\n</test>"
     if purpose.turn > 0:
         return "<done/>"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sweagent.context.ranking import rank_files
+from sweagent.config import ContextConfig
+from sweagent.context.ranking import fit_summaries, rank_files
+from sweagent.context.scan import shown_text
 from sweagent.models.scripted import ScriptedModel
 from sweagent.records import ContextFile, Instance
 
@@ -33,7 +35,24 @@ def test_rankings_are_merged_and_invented_paths_dropped() -> None:
     prompt = request.messages[0]["content"]
     assert '<candidate path="b.py" tokens="20">\ncalls parse' in prompt
     assert "about 100 tokens" in prompt
-    assert "x" * 601 not in prompt
+    assert "x" * 2000 in prompt  # summaries are shown whole (issue 15)
+    assert "a file you leave out is invisible from then on" in prompt
+    assert "every file that is likely to need an edit must be in the list" in prompt
+
+
+def test_summaries_are_cut_only_when_the_prompt_would_not_fit_the_window() -> None:
+    whole = fit_summaries(INSTANCE, CANDIDATES, 100, limit_tokens=100_000)
+    assert whole == CANDIDATES
+    cut = fit_summaries(INSTANCE, CANDIDATES, 100, limit_tokens=700)
+    assert len(cut[2].summary) < 2000
+    assert cut[2].summary.endswith("[...]")
+    assert cut[0] == CANDIDATES[0]  # short summaries stay whole
+
+
+def test_defaults_rank_three_times_and_read_files_of_up_to_100k_tokens_whole() -> None:
+    config = ContextConfig()
+    assert (config.rankings, config.window_tokens) == (3, 100_000)
+    assert shown_text("big.py", "x = 1\n" * 60_000, 90_000, config.window_tokens)[0] == "content"
 
 
 def test_a_bad_ranking_is_retried_once_with_the_error_then_recorded() -> None:

@@ -26,7 +26,9 @@ def test_the_named_candidate_is_chosen_and_the_prompt_shows_every_diff() -> None
     (request,) = model.requests
     assert request.purpose.stage == "selection"
     prompt = "\n".join(m["content"] for m in request.messages)
-    assert all(f"### Candidate {cid}" in prompt for cid in ids)
+    assert "### Candidate A\n" in prompt
+    assert "### Candidate B\n" in prompt
+    assert all(c.patch.rstrip("\n") in prompt for c in cands)
     assert INSTANCE.problem_statement in prompt
 
 

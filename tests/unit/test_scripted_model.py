@@ -98,7 +98,7 @@ def test_policy_errors_are_wrapped_but_typed_model_errors_pass_through(tmp_path:
         ("ranking", "files", "```json\n[]\n```"),
         ("testing", "issue", "<done/>"),
         ("editing", "issue", "<done/>"),
-        ("selection", "candidates 0123456789ab and ba9876543210", "<choose>0123456789ab</choose>"),
+        ("selection", "### Candidate A\n```diff\n```\n### Candidate B", "<choose>A</choose>"),
         ("selection", "no ids here", "<test>"),
     ],
 )

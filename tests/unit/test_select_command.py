@@ -34,9 +34,10 @@ def test_select_writes_the_selection_and_predictions(tmp_path: Path) -> None:
 
 
 def test_a_failed_selection_is_explicit_and_predicts_no_patch(tmp_path: Path) -> None:
+    # Zero votes no longer fail `vote` (issue 15); an oracle without evaluations still does.
     write_instance(tmp_path, "A", {"a1": "f", "a2": "b"}, "f", {})
-    assert select_command(tmp_path, "vote") == 1
-    stored = Selection.model_validate_json((tmp_path / "A" / "selection" / "vote.json").read_text())
+    assert select_command(tmp_path, "oracle") == 1
+    stored = Selection.model_validate_json((tmp_path / "A" / "selection" / "oracle.json").read_text())
     assert (stored.status, stored.candidate_id) == ("failed", None)
     row = json.loads((tmp_path / "predictions.jsonl").read_text())
     assert row["model_patch"] == ""

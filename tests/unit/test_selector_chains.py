@@ -45,12 +45,16 @@ def test_the_first_selector_narrows_to_top_k_and_the_second_decides() -> None:
     assert ranking[-1] == cands[3].id
 
 
-def test_a_failing_first_stage_fails_the_chain() -> None:
-    cands = [candidate(x) for x in "ab"]
+def test_a_failing_first_stage_still_submits_the_smallest_diff_as_a_recorded_fallback() -> None:
+    # Issue 15 changed this: an empty prediction only when there is no candidate at all.
+    cands = [candidate("a", lines=3), candidate("b", lines=1)]
     chain = build_selector("vote>random", SelectorContext(config=SelectionConfig(top_k=1)))
     result = asyncio.run(call_select(chain, INSTANCE, cands, Evidence()))
-    assert (result.status, result.candidate_id) == ("failed", None)
-    assert "vote failed" in result.rationale
+    assert (result.status, result.candidate_id) == ("selected", cands[1].id)
+    assert "vote failed" in result.fallback
+    assert "smallest diff" in result.fallback
+    empty = asyncio.run(call_select(chain, INSTANCE, [], Evidence()))
+    assert (empty.status, empty.candidate_id) == ("failed", None)
 
 
 def test_a_selector_naming_an_unknown_candidate_is_a_failure() -> None:

@@ -78,3 +78,14 @@ def test_reading_a_foreign_file_as_usage_is_a_store_error(tmp_path: Path) -> Non
     path.write_text("[1, 2]")
     with pytest.raises(StoreError, match="not a usage.json document"):
         UsageLedger.read(path)
+
+
+def test_cached_prompt_tokens_are_priced_separately_and_reported() -> None:
+    ledger = UsageLedger({"big": (2.0, 10.0, 0.5), "plain": (2.0, 10.0)})
+    used = Usage(prompt_tokens=1_000_000, completion_tokens=0, cached_tokens=800_000, calls=1)
+    priced = ledger.record(Purpose(stage="editing", instance_id="a"), "big", used)
+    assert priced.cached_cost == pytest.approx(0.4)
+    assert priced.cost == pytest.approx(0.2 * 2.0 + 0.4)
+    same = ledger.record(Purpose(stage="editing", instance_id="a"), "plain", used)
+    assert same.cost == pytest.approx(2.0)  # no cached price: the prompt price
+    assert ledger.to_json()["total"]["cached_cost"] == pytest.approx(0.4 + 1.6)

@@ -2,7 +2,7 @@
 
 It resolves nothing. It lets the whole pipeline run end to end without a model: every file is
 judged not relevant, the ranking is empty, trajectories approve at once, and selection picks the
-first candidate id it sees in the prompt (or writes a trivial test when it sees none).
+first candidate it sees in the prompt (by its letter) (or writes a trivial test when it sees none).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 __all__ = ["respond"]
 
-_CANDIDATE_ID = re.compile(r"\b[0-9a-f]{12}\b")
+_CANDIDATE = re.compile(r"^### Candidate ([A-Z]+)$", re.MULTILINE)
 
 
 def respond(messages: list[dict[str, str]], purpose: Any) -> str:
@@ -24,8 +24,8 @@ def respond(messages: list[dict[str, str]], purpose: Any) -> str:
         return "No file looks relevant.\n```json\n[]\n```"
     if stage == "selection":
         for message in reversed(messages):
-            found = _CANDIDATE_ID.search(message.get("content", ""))
+            found = _CANDIDATE.search(message.get("content", ""))
             if found:
-                return f"<choose>{found.group(0)}</choose>"
+                return f"<choose>{found.group(1)}</choose>"
         return "<test>\nimport sys\nsys.exit(0)\n</test>"
     return "<done/>"

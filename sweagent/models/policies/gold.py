@@ -11,7 +11,7 @@ the dataset named by the environment variable SWEAGENT_GOLD_DATASET (default `sw
   tests (exit 2 while they fail, 0 once they pass, 1 when the test patch does not apply), then
   approves it;
 - editing: the gold patch as search/replace blocks, then approval;
-- selection: the first candidate id shown.
+- selection: the first candidate shown (its letter).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from unidiff import PatchSet
 
 __all__ = ["edit_blocks", "reproduction_script", "respond"]
 
-_CANDIDATE_ID = re.compile(r"\b[0-9a-f]{12}\b")
+_CANDIDATE = re.compile(r"^### Candidate ([A-Z]+)$", re.MULTILINE)
 
 
 @cache
@@ -49,9 +49,9 @@ def respond(messages: list[dict[str, str]], purpose: Any) -> str:
         return "```json\n" + json.dumps(files) + "\n```"
     if purpose.stage == "selection":
         for message in reversed(messages):
-            found = _CANDIDATE_ID.search(message.get("content", ""))
+            found = _CANDIDATE.search(message.get("content", ""))
             if found:
-                return f"<choose>{found.group(0)}</choose>"
+                return f"<choose>{found.group(1)}</choose>"
         return "<test>\nimport sys\nsys.exit(0)\n</test>"
     if purpose.turn > 0:
         return "<done/>"
