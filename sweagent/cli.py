@@ -144,6 +144,9 @@ def select(
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset of the run's instances (issue text)")] = None,
     force: Annotated[bool, typer.Option(help="Select again even where a selection is stored")] = False,
+    repos_dir: Annotated[
+        Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name> (remembered by the run)")
+    ] = None,
     config: ConfigFiles = None,
     override: Overrides = None,
 ) -> None:
@@ -158,6 +161,7 @@ def select(
             config_files=config or [],
             overrides=override or [],
             force=force,
+            repos_dir=repos_dir,
         )
     )
 
@@ -167,6 +171,9 @@ def compare(
     run_dir: Path,
     selectors: Annotated[str, typer.Option(help="Comma-separated selector names")],
     dataset: Annotated[str | None, typer.Option(help="Dataset of the run's instances (issue text)")] = None,
+    repos_dir: Annotated[
+        Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name> (remembered by the run)")
+    ] = None,
     config: ConfigFiles = None,
     override: Overrides = None,
 ) -> None:
@@ -175,7 +182,12 @@ def compare(
 
     raise typer.Exit(
         compare_command(
-            run_dir, selectors, dataset=dataset, config_files=config or [], overrides=override or []
+            run_dir,
+            selectors,
+            dataset=dataset,
+            config_files=config or [],
+            overrides=override or [],
+            repos_dir=repos_dir,
         )
     )
 
@@ -185,11 +197,14 @@ def import_(
     predictions: Annotated[list[Path], typer.Option(help="SWE-bench predictions files, one per system")],
     dataset: Annotated[str, typer.Option(help="Dataset the predictions answer")],
     run_dir: Annotated[Path, typer.Option(help="Run directory to create or extend")],
+    repos_dir: Annotated[
+        Path | None, typer.Option(help="Local repositories: patches are checked against the base commit")
+    ] = None,
 ) -> None:
-    """Import candidates from other systems' prediction files."""
+    """Import candidates from other systems' prediction files (system per record), classifying each."""
     from sweagent.selection.commands import import_command
 
-    raise typer.Exit(import_command(predictions, dataset, run_dir))
+    raise typer.Exit(import_command(predictions, dataset, run_dir, repos_dir=repos_dir))
 
 
 @app.command()

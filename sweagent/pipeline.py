@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 
 from sweagent.config import RunConfig, load_config
-from sweagent.datasets import RepoSources, load_dataset
+from sweagent.datasets import load_dataset
+from sweagent.datasets.repos import remembered_sources
 from sweagent.errors import ConfigError, InfrastructureUnavailable
 from sweagent.logs import run_log
 from sweagent.models.usage import UsageLedger
@@ -226,7 +227,7 @@ def _run_in(
         if usage_path.is_file()
         else UsageLedger(config.models.prices)
     )
-    sources = RepoSources(repos_dir=request.repos_dir)
+    sources = remembered_sources(run_dir, request.repos_dir)
     try:
         with run_log(run_dir) as log_path, claimed_run(run_dir, console):
             logger.info("run %s: stages %s, %d instance(s)", run_dir, ",".join(stages), len(instances))

@@ -20,6 +20,7 @@ __all__ = [
     "GenerationResult",
     "ExecResult",
     "Instance",
+    "PatchKind",
     "Selection",
     "TestCount",
     "TestMatrix",
@@ -157,12 +158,24 @@ class TestScript(Record):
     """Which trajectory wrote it (`testing-3`) or where it came from."""
 
 
+PatchKind = Literal[
+    "applies", "fuzz", "unchecked", "tests_only", "malformed", "binary", "empty", "too_large", "conflicts"
+]
+"""An imported patch: applies cleanly, applied only with fuzz (and was normalised), not checked (no
+repository), touches tests only, or junk: malformed, binary-only, empty after filtering, too large,
+conflicts with the base commit."""
+
+
 class Candidate(Record):
     id: str
     """Hash of the normalized diff, so equal patches share an id."""
     patch: str
     source: str
     """Which trajectory produced it (`editing-2`) or which predictions file (`import:agentless`)."""
+    kind: PatchKind | None = None
+    """What import found the patch to be (None: generated here, so it applies by construction)."""
+    systems: tuple[str, ...] = ()
+    """Every imported system that proposed this diff (after normalisation): a vote for it."""
 
 
 class GenerationResult(Record):

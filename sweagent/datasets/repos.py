@@ -29,8 +29,17 @@ from sweagent.datasets.git import GitFailed, git, has_commit, is_git_repo
 from sweagent.datasets.sdist import DEFAULT_SDIST_CACHE, SdistPin, sdist_repo
 from sweagent.errors import DatasetError
 from sweagent.records import Instance
+from sweagent.store import atomic_write_text
 
-__all__ = ["DEFAULT_CLONE_CACHE", "Checkout", "RepoSources", "checkout_instance", "copy_history"]
+__all__ = [
+    "DEFAULT_CLONE_CACHE",
+    "SOURCES_FILE",
+    "Checkout",
+    "RepoSources",
+    "checkout_instance",
+    "copy_history",
+    "remembered_sources",
+]
 
 DEFAULT_CLONE_CACHE = Path("~/.cache/sweagent/clones")
 
@@ -59,6 +68,24 @@ class RepoSources(BaseModel):
     """Where source distributions and the repositories made from them are kept."""
     sdist_timeout: float = 600.0
     """Seconds `pip download` of one source distribution may take."""
+
+
+SOURCES_FILE = "sources.json"
+"""Where a run directory remembers the `RepoSources` it was made with, for `select` and `compare`."""
+
+
+def remembered_sources(run_dir: Path, repos_dir: Path | None = None) -> RepoSources:
+    """The sources a run was made with (`sources.json`), `repos_dir` taking precedence when given;
+    remembered in the run directory so later commands find the same repositories."""
+    path = run_dir / SOURCES_FILE
+    stored = RepoSources.model_validate_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if repos_dir is None:
+        return stored or RepoSources()
+    sources = (stored or RepoSources()).model_copy(update={"repos_dir": repos_dir.expanduser().resolve()})
+    if sources != stored:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, sources.model_dump_json(indent=2) + "\n")
+    return sources
 
 
 class Checkout(BaseModel):

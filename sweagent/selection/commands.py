@@ -18,6 +18,7 @@ from rich.table import Table
 from sandbox.errors import SandboxError
 from sweagent.config import RunConfig, load_config
 from sweagent.datasets import load_dataset
+from sweagent.datasets.repos import RepoSources, remembered_sources
 from sweagent.errors import ConfigError, SweAgentError
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.execution.test_matrix import unique_candidates
@@ -26,8 +27,9 @@ from sweagent.models.factory import build_model
 from sweagent.models.window import apply_plan, plan_run
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.run_lock import holds_run_directory
-from sweagent.selection.comparison import Comparison, InstanceEvidence, compare, plot_best_of_k
-from sweagent.selection.importing import INSTANCE_ARTIFACT, import_predictions
+from sweagent.selection.comparison import InstanceEvidence, compare, plot_best_of_k
+from sweagent.selection.import_command import compare_table, import_command
+from sweagent.selection.importing import INSTANCE_ARTIFACT
 from sweagent.selection.registry import chain_parts, selector_needs
 from sweagent.selection.stage import (
     RunnerFactory,
@@ -66,15 +68,15 @@ def _instances(store: RunStore, dataset: str | None) -> list[Instance]:
     return found
 
 
-def _default_runner(config: RunConfig) -> RunnerFactory:
+def _default_runner(config: RunConfig, sources: RepoSources) -> RunnerFactory:
     def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
-        image = instance.image or _built_image(instance, config)
+        image = instance.image or _built_image(instance, config, sources)
         return docker_runner(instance, config, image)
 
     return open_runner
 
 
-def _built_image(instance: Instance, config: RunConfig) -> str:
+def _built_image(instance: Instance, config: RunConfig, sources: RepoSources) -> str:
     try:
         from sweagent.environment.providers import EnvironmentProviders
     except ImportError:
@@ -84,7 +86,9 @@ def _built_image(instance: Instance, config: RunConfig) -> str:
 
     client = connect()
     try:
-        return EnvironmentProviders(config.environment).prepare(instance, client=client).image
+        return (
+            EnvironmentProviders(config.environment).prepare(instance, client=client, sources=sources).image
+        )
     finally:
         client.close()
 
@@ -112,14 +116,16 @@ async def _select_all(
 
 
 def _resources(
-    config: RunConfig, specs: Sequence[str], open_runner: RunnerFactory | None
+    config: RunConfig, specs: Sequence[str], open_runner: RunnerFactory | None, sources: RepoSources
 ) -> SelectionResources:
     needs = frozenset().union(*(selector_needs(spec) for spec in specs))
     if "model" in needs:
         # The selection trajectory fits its turns and its reply into the primary model's window.
         config = apply_plan(config, asyncio.run(plan_run(config)))
     model = build_model(config.models.primary) if "model" in needs else None
-    return SelectionResources(config=config, model=model, open_runner=open_runner or _default_runner(config))
+    return SelectionResources(
+        config=config, model=model, open_runner=open_runner or _default_runner(config, sources)
+    )
 
 
 @holds_run_directory("sweagent select")
@@ -131,6 +137,7 @@ def select_command(
     config_files: Sequence[Path] = (),
     overrides: Sequence[str] = (),
     force: bool = False,
+    repos_dir: Path | None = None,
     open_runner: RunnerFactory | None = None,
     console: Console | None = None,
 ) -> int:
@@ -144,7 +151,7 @@ def select_command(
     if not instances:
         msg = f"{run_dir} holds no instance with {CANDIDATES_ARTIFACT}"
         raise ConfigError(msg)
-    resources = _resources(config, [spec], open_runner)
+    resources = _resources(config, [spec], open_runner, remembered_sources(run_dir, repos_dir))
     results = asyncio.run(_select_all(store, instances, [spec], resources, force))[spec]
     lines = []
     table = Table(title=f"selection {spec}")
@@ -182,6 +189,7 @@ def compare_command(
     dataset: str | None = None,
     config_files: Sequence[Path] = (),
     overrides: Sequence[str] = (),
+    repos_dir: Path | None = None,
     open_runner: RunnerFactory | None = None,
     console: Console | None = None,
 ) -> int:
@@ -209,7 +217,8 @@ def compare_command(
     if not evaluated:
         console.print(f"no instance of {run_dir} has every candidate evaluated (eval/<candidate_id>.json)")
         return 1
-    results = asyncio.run(_select_all(store, evaluated, specs, _resources(config, specs, open_runner), False))
+    resources = _resources(config, specs, open_runner, remembered_sources(run_dir, repos_dir))
+    results = asyncio.run(_select_all(store, evaluated, specs, resources, False))
     rows = []
     for instance in evaluated:
         iid = instance.instance_id
@@ -228,51 +237,9 @@ def compare_command(
     comparison = compare(rows, specs, skipped)
     atomic_write_text(run_dir / COMPARE_FILE, comparison.model_dump_json(indent=2) + "\n")
     plot = plot_best_of_k(comparison, run_dir / PLOT_FILE)
-    console.print(_table(comparison))
+    console.print(compare_table(comparison))
     console.print(f"{COMPARE_FILE} and {plot} written; {len(skipped)} instance(s) skipped", highlight=False)
     errors = any(
         not isinstance(r, Selection) for by_instance in results.values() for r in by_instance.values()
     )
     return 1 if errors else 0
-
-
-def _table(comparison: Comparison) -> Table:
-    ks = len(comparison.oracle_curve)
-    table = Table(title=f"selectors over {len(comparison.instances)} evaluated instance(s)")
-    for column in ("selector", "resolved", "gap closed", *(f"best-of-{k}" for k in range(1, ks + 1))):
-        table.add_column(column, justify="left" if column == "selector" else "right")
-    has_gap = comparison.oracle > comparison.random
-    table.add_row(
-        "random (expected)",
-        f"{comparison.random:.3f}",
-        "0.000" if has_gap else "-",
-        *(f"{v:.3f}" for v in comparison.random_curve),
-    )
-    for score in comparison.selectors:
-        gap = "-" if score.gap_closed is None else f"{score.gap_closed:.3f}"
-        table.add_row(score.selector, f"{score.rate:.3f}", gap, *(f"{v:.3f}" for v in score.best_of_k))
-    table.add_row(
-        "oracle (pass@k)",
-        f"{comparison.oracle:.3f}",
-        "1.000" if has_gap else "-",
-        *(f"{v:.3f}" for v in comparison.oracle_curve),
-    )
-    return table
-
-
-@holds_run_directory("sweagent import")
-def import_command(
-    predictions: Sequence[Path], dataset: str, run_dir: Path, *, console: Console | None = None
-) -> int:
-    """Merge other systems' predictions (one file per system) into the run's `candidates.json`."""
-    console = console or Console(stderr=True, soft_wrap=True)
-    if not predictions:
-        msg = "give at least one predictions file"
-        raise ConfigError(msg)
-    instances = {i.instance_id: i for i in load_dataset(dataset).instances}
-    counts, problems = import_predictions(predictions, instances, RunStore(run_dir))
-    for problem in problems:
-        console.print(f"[yellow]{problem}[/yellow]", highlight=False)
-    total = sum(counts.values())
-    console.print(f"imported {total} new candidate(s) into {len(counts)} instance(s) of {run_dir}")
-    return 1 if problems else 0
