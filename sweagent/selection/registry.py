@@ -28,6 +28,7 @@ SELECTORS = Registry(
         "vote": "sweagent.selection.builtin:VoteSelector",
         "vote-weighted": "sweagent.selection.builtin:WeightedVoteSelector",
         "regression": "sweagent.selection.builtin:RegressionSelector",
+        "consensus": "sweagent.selection.consensus:ConsensusSelector",
         "oracle": "sweagent.selection.builtin:OracleSelector",
         "model": "sweagent.selection.model_selector:ModelSelector",
         "state-machine": "sweagent.selection.state_machine:StateMachineSelector",
