@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from docker import DockerClient
 
-from sandbox.docker import DockerSandboxConfig
+from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.errors import ImageNotFound, SandboxError
 from sandbox.result import ExecResult
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
@@ -22,7 +23,16 @@ from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore, atomic_write_text
 
-__all__ = ["EVAL_OUTPUT_LIMIT", "evaluate_instance", "save_evaluation"]
+__all__ = [
+    "EVAL_OUTPUT_LIMIT",
+    "SandboxOpener",
+    "eval_sandbox_config",
+    "evaluate_instance",
+    "save_evaluation",
+]
+
+SandboxOpener = Callable[[], AbstractContextManager[DockerSandbox]]
+"""Gives a pristine grading sandbox for a `with` block: a new one, or one lent by a pool."""
 
 EVAL_OUTPUT_LIMIT = 16 * 1024 * 1024
 """Bytes of test output kept: large enough that a long test log reaches the grader whole."""
@@ -73,18 +83,18 @@ def evaluate_instance(
     store: RunStore | None = None,
     memory: str = "4g",
     environment: EnvironmentInfo | None = None,
+    open_sandbox: SandboxOpener | None = None,
 ) -> EvalResult:
     """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`.
 
     `environment` (which provider served the image, whether it is approximate) goes into the result.
+    `open_sandbox` lends a pristine sandbox of `image` instead (a pool that resets between candidates).
     """
     evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
-    config = DockerSandboxConfig(
-        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
-        output_limit=EVAL_OUTPUT_LIMIT,
-    )  # fmt: skip
+    config = eval_sandbox_config(image, timeout, memory)
+    opener = open_sandbox or (lambda: config.build(client=client))
     try:
-        result = _evaluate(evaluation, config, patch, test_cmd, setup_cmds, client)
+        result = _evaluate(evaluation, config, patch, test_cmd, setup_cmds, opener)
     except ImageNotFound as err:
         result = evaluation.failed("env_failed", str(err))
     except SandboxError as err:
@@ -94,6 +104,14 @@ def evaluate_instance(
     if store is not None:
         save_evaluation(store, result, evaluation.text() or result.detail)
     return result
+
+
+def eval_sandbox_config(image: str, timeout: float, memory: str = "4g") -> DockerSandboxConfig:
+    """The sandbox a grading runs in: network-less, in `/testbed`, output bounded."""
+    return DockerSandboxConfig(
+        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
+        output_limit=EVAL_OUTPUT_LIMIT,
+    )  # fmt: skip
 
 
 def save_evaluation(store: RunStore, result: EvalResult, log: str) -> None:
@@ -109,13 +127,13 @@ def _evaluate(
     patch: str,
     test_cmd: str,
     setup_cmds: Sequence[str],
-    client: DockerClient | None,
+    open_sandbox: SandboxOpener,
 ) -> EvalResult:
     instance = evaluation.instance
     parser = log_parser(instance)
     if parser is None:
         return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
-    with config.build(client=client) as sandbox:
+    with open_sandbox() as sandbox:
         if patch.strip():
             applied = evaluation.step("candidate patch", sandbox.apply_patch(patch))
             if not applied.ok:

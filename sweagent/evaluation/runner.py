@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from docker import DockerClient
@@ -11,12 +12,17 @@ from docker import DockerClient
 from sandbox.errors import SandboxError
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
-from sweagent.evaluation.harness import evaluate_instance, save_evaluation
+from sweagent.evaluation.harness import (
+    SandboxOpener,
+    eval_sandbox_config,
+    evaluate_instance,
+    save_evaluation,
+)
 from sweagent.evaluation.provider import ImageProvider
 from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore
 
-__all__ = ["Environment", "evaluate_in", "prepare_environment"]
+__all__ = ["Environment", "evaluate_in", "pooled_sandboxes", "prepare_environment"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ def evaluate_in(
     client: DockerClient,
     store: RunStore | None,
     timeout: float,
+    open_sandbox: SandboxOpener | None = None,
 ) -> EvalResult:
     """Grade `patch` in the prepared environment; a failed preparation is recorded as the result."""
     if not isinstance(environment, Environment):
@@ -81,10 +88,26 @@ def evaluate_in(
             candidate_id=candidate_id,
             store=store,
             environment=environment.info,
+            open_sandbox=open_sandbox,
         )
     except Exception as err:  # noqa: BLE001 - one broken instance must not stop the run
         detail = f"{type(err).__name__}: {err}"
         return _record(store, _result(instance, candidate_id, "error", detail), traceback.format_exc())
+
+
+@contextmanager
+def pooled_sandboxes(image: str, *, client: DockerClient, timeout: float) -> Iterator[SandboxOpener]:
+    """One grading sandbox of `image`, reset to the image's state between candidates (not re-created)."""
+    from sandbox.pool import SandboxPool
+    from sandbox.restore import PristineImage
+
+    pristine = PristineImage(client, image)
+    try:
+        config = eval_sandbox_config(image, timeout)
+        with SandboxPool(lambda: config.build(client, pristine), size=1) as pool:
+            yield pool.acquire
+    finally:
+        pristine.close()
 
 
 def _record(store: RunStore | None, result: EvalResult, log: str) -> EvalResult:

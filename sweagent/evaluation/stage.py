@@ -9,6 +9,8 @@ grade of the candidate the configured selector chose; an instance whose selector
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +21,7 @@ from sweagent.config import RunConfig
 from sweagent.datasets.repos import RepoSources
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import RESULTS_FILE, build_results, read_results, write_results
-from sweagent.evaluation.runner import evaluate_in, prepare_environment
+from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
 from sweagent.store import RunStore, safe_name
 
@@ -62,8 +64,12 @@ def run_evaluation_stage(
     provider = provider or default_provider(config.environment)
     outcomes: dict[str, EvaluationOutcome] = {}
     chosen: list[EvalResult] = []
-    for instance in instances:
-        outcome, result = _one(instance, store, config, client, sources, provider, timeout)
+    # Instances are graded side by side (each in its own pooled sandbox); results keep input order.
+    with ThreadPoolExecutor(max_workers=max(1, config.sandbox.pool_size)) as threads:
+        graded = list(
+            threads.map(lambda i: _one(i, store, config, client, sources, provider, timeout), instances)
+        )
+    for instance, (outcome, result) in zip(instances, graded, strict=True):
         outcomes[instance.instance_id] = outcome
         if result is not None:
             chosen.append(result)
@@ -108,23 +114,32 @@ def _one(
         return EvaluationOutcome(instance_id=iid, status="error", detail="no candidates.json"), None
     candidates = store.read(iid, "candidates.json", GenerationResult).candidates
     grades: dict[str, EvalResult] = {}
-    environment = None
+    pending = []
     for candidate in candidates:
         stored = _stored(store, iid, candidate.id)
-        if stored is not None:
+        if stored is None:
+            pending.append(candidate)
+        else:
             grades[candidate.id] = stored
-            continue
-        if environment is None:
-            environment = prepare_environment(instance, provider, client=client, sources=sources)
-        grades[candidate.id] = evaluate_in(
-            environment,
-            instance,
-            candidate.patch,
-            candidate_id=candidate.id,
-            client=client,
-            store=store,
-            timeout=timeout,
-        )
+    if pending:
+        environment = prepare_environment(instance, provider, client=client, sources=sources)
+        with ExitStack() as stack:
+            opener = None
+            if isinstance(environment, Environment) and len(pending) > 1:
+                opener = stack.enter_context(
+                    pooled_sandboxes(environment.image, client=client, timeout=timeout)
+                )
+            for candidate in pending:
+                grades[candidate.id] = evaluate_in(
+                    environment,
+                    instance,
+                    candidate.patch,
+                    candidate_id=candidate.id,
+                    client=client,
+                    store=store,
+                    timeout=timeout,
+                    open_sandbox=opener,
+                )
     result = _selected(store, instance, config.selection.selector, grades)
     failures = [g for g in grades.values() if g.status in ("env_failed", "error")]
     return (
