@@ -148,6 +148,8 @@ class SandboxSettings(Section):
     """Default wall-clock seconds per execution."""
     pool_size: int = Field(default=4, ge=1)
     """Sandboxes kept warm per image."""
+    retry_seconds: float = Field(default=120.0, ge=0)
+    """Seconds an engine fault (engine restarting, container gone) is retried before the work fails."""
 
     @field_validator("backend")
     @classmethod
