@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import docker.errors
+import requests.exceptions
 from docker import DockerClient
 from docker.models.containers import Container
 from docker.utils.socket import STDERR
@@ -29,6 +30,7 @@ from sandbox.restore import PristineImage, plan_restore
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult, OutputBuffer
 from sandbox.root_shell import RootShell
 from sandbox.scripts import DIFF_SCRIPT, KILL_USER_SCRIPT, OOM_COUNT_SCRIPT, RESET_SCRIPT, SECTION
+from sandbox.transient import check_infra, is_transient
 
 __all__ = ["DockerSandbox", "DockerSandboxConfig"]
 
@@ -158,6 +160,14 @@ class DockerSandbox:
             return False
         return self._container.status == "running"
 
+    def _dying(self) -> bool:
+        """Whether the container stops within a second (its state lags behind its killed processes)."""
+        for _ in range(10):
+            if not self._alive():
+                return True
+            time.sleep(0.1)
+        return False
+
     def close(self) -> None:
         """Remove the container (and the pristine reader this sandbox owns); safe to call twice."""
         if self._closed:
@@ -169,8 +179,10 @@ class DockerSandbox:
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as err:
-            if "already in progress" not in str(err):
+            if "already in progress" not in str(err) and not is_transient(err):
                 raise
+        except requests.exceptions.ConnectionError:
+            pass  # the engine is down: the run's labels let a later run or `sweagent cleanup` remove it
         if self._own_pristine:
             self._pristine.close()
         if self._own_client:
@@ -227,6 +239,10 @@ class DockerSandbox:
         if failure:
             return self._infra_failure(failure[0], started, stdout, stderr)
         exit_code = None if timed_out else self._exit_code(exec_id)
+        if not timed_out and exit_code in (None, 137) and self._dying():
+            # Killed with its container (removed, engine restarted): the engine's fault, not the command's.
+            gone = SandboxClosed("the container stopped while the command ran")
+            return self._infra_failure(gone, started, stdout, stderr)
         oom = exit_code == 137 and self._oom_happened()
         return ExecResult(
             exit_code=exit_code,
@@ -341,7 +357,7 @@ class DockerSandbox:
             if not self._container.put_archive(parent, buffer.getvalue()):
                 raise SandboxError(f"writing {full} failed")  # noqa: EM102, TRY301
         except docker.errors.NotFound:
-            made = self.exec(["mkdir", "-p", parent], timeout=30)
+            made = check_infra(self.exec(["mkdir", "-p", parent], timeout=30))
             if not made.ok:
                 msg = f"cannot create directory {parent} in the sandbox: {made.stderr.strip()}"
                 raise SandboxError(msg) from None
@@ -356,7 +372,9 @@ class DockerSandbox:
         full = self._abs(path)
         try:
             stream, _ = self._container.get_archive(full)
-        except docker.errors.NotFound:
+        except docker.errors.NotFound as err:
+            if "no such container" in str(err).lower():
+                raise SandboxClosed(f"the container is gone: {err}") from err  # noqa: EM102
             raise FileNotFoundError(f"no such file in the sandbox: {full}") from None  # noqa: EM102
         except docker.errors.APIError as err:
             msg = f"reading {full} failed: {err.explanation or err}"

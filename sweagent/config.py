@@ -148,6 +148,8 @@ class SandboxSettings(Section):
     """Default wall-clock seconds per execution."""
     pool_size: int = Field(default=4, ge=1)
     """Sandboxes kept warm per image."""
+    retry_seconds: float = Field(default=120.0, ge=0)
+    """Seconds an engine fault (engine restarting, container gone) is retried before the work fails."""
 
     @field_validator("backend")
     @classmethod
@@ -245,7 +247,7 @@ def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as err:
-        msg = f"override {override!r}: value is not valid YAML ({err})"
+        msg = f"override {override!r}: value is not valid YAML ({' '.join(str(err).split())})"
         raise ConfigError(msg) from err
     nested: Any = value
     for part in reversed(key.strip().split(".")):
@@ -260,7 +262,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         msg = f"config file {path}: {err.strerror or err}"
         raise ConfigError(msg) from err
     except yaml.YAMLError as err:
-        msg = f"config file {path} is not valid YAML: {err}"
+        msg = f"config file {path} is not valid YAML: {' '.join(str(err).split())}"
         raise ConfigError(msg) from err
     if loaded is None:
         return {}

@@ -182,10 +182,31 @@ def claimed_run(run_dir: Path, console: Console) -> Iterator[None]:
     try:
         yield
     finally:
+        _remove_own_containers(run_id)
         if previous is None:
             os.environ.pop(RUN_ENV, None)
         else:
             os.environ[RUN_ENV] = previous
+
+
+def _remove_own_containers(run_id: str) -> None:
+    """Remove what the run still has (an interrupt leaves in-flight sandboxes); best effort."""
+    from sandbox.engine import connect, remove_run_containers
+    from sandbox.errors import EngineUnavailable
+
+    try:
+        client = connect(timeout=30)
+    except EngineUnavailable:
+        return
+    try:
+        removed = remove_run_containers(client, run_id)
+    except Exception as err:  # noqa: BLE001 - the engine went away: `sweagent cleanup` removes them later
+        logger.warning("could not remove the run's containers: %s", err)
+    else:
+        if removed:
+            logger.info("removed %d container(s) of the run on exit", len(removed))
+    finally:
+        client.close()
 
 
 def run_command(request: RunRequest, console: Console | None = None) -> int:

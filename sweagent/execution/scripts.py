@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sandbox.protocol import Sandbox
 from sandbox.result import ExecResult
+from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_transient
 from sweagent.generation.edits import EditBlock, apply_edit
 from sweagent.generation.repo_files import SandboxFiles
 
@@ -70,27 +71,49 @@ class ScriptRunner:
     """Runs scripts and applies edits in sandboxes lent by `pool`."""
 
     def __init__(
-        self, pool: SandboxLender, *, timeout: float = 120.0, command: str = "python3", concurrency: int = 4
+        self,
+        pool: SandboxLender,
+        *,
+        timeout: float = 120.0,
+        command: str = "python3",
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.pool = pool
         self.timeout = timeout
         self.command = command
+        self.retry = retry or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
 
     def run(self, script: str, patch: str = "") -> ScriptRun:
-        """Run `script` on the original code, or on it with `patch` applied."""
-        with self.pool.acquire() as box:
-            _apply(box, patch)
-            box.write_file(SCRIPT_PATH, script)
-            result = box.exec(f"{self.command} {shlex.quote(SCRIPT_PATH)}", timeout=self.timeout)
-        return _script_run(result)
+        """Run `script` on the original code, or with `patch` applied; engine faults are retried.
+
+        A fault that persists past the retry policy gives a run with `infra_error` set.
+        """
+
+        def attempt() -> ExecResult:
+            with self.pool.acquire() as box:
+                _apply(box, patch)
+                box.write_file(SCRIPT_PATH, script)
+                return check_infra(
+                    box.exec(f"{self.command} {shlex.quote(SCRIPT_PATH)}", timeout=self.timeout)
+                )
+
+        try:
+            return _script_run(retry_transient(attempt, self.retry, "running a test script"))
+        except SandboxFault as err:
+            return ScriptRun(exit_code=None, output="", infra_error=str(err))
 
     def edit(self, patch: str, blocks: Sequence[EditBlock]) -> str:
         """The diff after applying `blocks` on top of `patch`; EditError when they do not apply."""
-        with self.pool.acquire() as box:
-            _apply(box, patch)
-            apply_edit(blocks, SandboxFiles(box))
-            return box.diff()
+
+        def attempt() -> str:
+            with self.pool.acquire() as box:
+                _apply(box, patch)
+                apply_edit(blocks, SandboxFiles(box))
+                return box.diff()
+
+        return retry_transient(attempt, self.retry, "applying an edit")
 
     async def run_async(self, script: str, patch: str = "") -> ScriptRun:
         async with self._slots:
@@ -104,7 +127,7 @@ class ScriptRunner:
 def _apply(box: Sandbox, patch: str) -> None:
     if not patch.strip():
         return
-    applied = box.apply_patch(patch)
+    applied = check_infra(box.apply_patch(patch))
     if applied.exit_code != 0:
         msg = f"a stored patch did not apply to the pristine repository: {applied.stderr.strip()[:500]}"
         raise PatchFailed(msg)

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable, Sequence
 
 from sandbox.protocol import Sandbox
+from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_transient
 from sweagent.execution.scripts import SandboxLender, verdict_of
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, TestMatrix, TestOutcome, TestScript, content_id
@@ -83,9 +84,16 @@ class TestMatrixRunner:
     __test__ = False
 
     def __init__(
-        self, pool: SandboxLender, *, timeout: float = 120.0, command: str = "python3", concurrency: int = 4
+        self,
+        pool: SandboxLender,
+        *,
+        timeout: float = 120.0,
+        command: str = "python3",
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.pool = pool
+        self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.command = command
         self.concurrency = concurrency
@@ -96,11 +104,18 @@ class TestMatrixRunner:
         self._lock = threading.Lock()
 
     def run_row(self, patch: str, tests: Sequence[TestScript]) -> dict[str, TestOutcome]:
-        """Every test of `tests` on the code with `patch` applied, in one sandbox and one round trip."""
+        """Every test of `tests` with `patch` applied; engine faults are retried, then recorded per test."""
+        try:
+            return retry_transient(lambda: self._try_row(patch, tests), self.retry, "a test-matrix row")
+        except SandboxFault as err:
+            return {test.id: outcome_of(None, infra_error=str(err)) for test in tests}
+
+    def _try_row(self, patch: str, tests: Sequence[TestScript]) -> dict[str, TestOutcome]:
+        """One attempt: the row in one sandbox and one round trip."""
         with self.pool.acquire() as box:
             with self._lock:
                 self.rows += 1
-            if patch.strip() and box.apply_patch(patch).exit_code != 0:
+            if patch.strip() and check_infra(box.apply_patch(patch)).exit_code != 0:
                 # A candidate that does not apply cannot pass anything; it is not the engine's fault.
                 return {test.id: "broken" for test in tests}
             with self._lock:
@@ -119,12 +134,9 @@ class TestMatrixRunner:
                 f"timeout -k 5 {self.timeout:g} {self.command} {path} >/dev/null 2>&1 </dev/null",
                 f'echo "{marker} {index} $?"',
             ]
-        try:
-            box.write_file(_BATCH_DRIVER, "\n".join(lines) + "\n")
-        except OSError as err:
-            return {test.id: outcome_of(None, infra_error=str(err)) for test in tests}
+        box.write_file(_BATCH_DRIVER, "\n".join(lines) + "\n")
         budget = len(tests) * (self.timeout + 10) + 30
-        result = box.exec(f"sh {_BATCH_DRIVER}", timeout=budget)
+        result = check_infra(box.exec(f"sh {_BATCH_DRIVER}", timeout=budget))
         codes: dict[int, int] = {}
         for line in result.stdout.splitlines():
             if line.startswith(marker + " "):

@@ -15,7 +15,7 @@ import prompts
 from sweagent.errors import FormatError
 from sweagent.execution.scripts import ScriptRun
 from sweagent.generation.actions import Action, Done, Edit, WriteTest
-from sweagent.generation.observations import describe_run
+from sweagent.generation.observations import describe_run, require_sandbox
 from sweagent.generation.trajectory import InstanceSession, Step
 from sweagent.records import Turn
 
@@ -87,5 +87,5 @@ class EditingStateMachine:
             runner.run_async(self.script),
             *([runner.run_async(self.script, self.patch)] if self.patch else []),
         )
-        described = [describe_run(run, runner.timeout, limit) for run in runs]
+        described = [describe_run(require_sandbox(run), runner.timeout, limit) for run in runs]
         return described[0], described[1] if len(described) > 1 else ""

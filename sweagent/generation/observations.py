@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import prompts
+from sandbox.transient import SandboxFault
 from sweagent.execution.scripts import ScriptRun
 
-__all__ = ["clip", "describe_run"]
+__all__ = ["clip", "describe_run", "require_sandbox"]
 
 
 def clip(text: str, limit: int) -> str:
@@ -28,3 +29,10 @@ def describe_run(run: ScriptRun, timeout: float, limit: int) -> str:
         verdict=run.verdict,
         output=output if output.endswith("\n") or not output else output + "\n",
     )
+
+
+def require_sandbox(run: ScriptRun) -> ScriptRun:
+    """`run`, or SandboxFault when the engine failed it past its retries (not a result to show)."""
+    if run.infra_error is not None:
+        raise SandboxFault(run.infra_error)
+    return run

@@ -21,6 +21,7 @@ import prompts
 from sandbox.docker import DockerSandbox
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
+from sandbox.transient import RetryPolicy
 from sweagent.config import RunConfig
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
@@ -119,6 +120,7 @@ async def _one(
                 timeout=generation.script_timeout,
                 command=generation.script_command,
                 concurrency=config.sandbox.pool_size,
+                retry=RetryPolicy(seconds=config.sandbox.retry_seconds),
             ),
             store=store,
             config=generation,

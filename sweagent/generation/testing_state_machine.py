@@ -5,7 +5,7 @@ from __future__ import annotations
 import prompts
 from sweagent.errors import FormatError
 from sweagent.generation.actions import Action, Done, WriteTest
-from sweagent.generation.observations import describe_run
+from sweagent.generation.observations import describe_run, require_sandbox
 from sweagent.generation.trajectory import InstanceSession, Step
 from sweagent.records import Turn
 
@@ -42,7 +42,7 @@ class TestingStateMachine:
             raise FormatError(msg)
         self.script = action.script
         config = self.session.config
-        run = await self.session.runner.run_async(action.script)
+        run = require_sandbox(await self.session.runner.run_async(action.script))
         described = describe_run(run, self.session.runner.timeout, config.observation_chars)
         self.last_run = described
         observation = prompts.render(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 
+from sandbox.transient import RetryPolicy
 from sweagent.config import RunConfig
 from sweagent.errors import StoreError
 from sweagent.execution.scripts import ScriptRunner
@@ -110,6 +111,7 @@ async def select_instance(
                 timeout=runner.timeout,
                 command=runner.command,
                 concurrency=config.sandbox.pool_size,
+                retry=RetryPolicy(seconds=config.sandbox.retry_seconds),
             )
             matrix = await complete_test_matrix(store, iid, candidates, tests, matrix_runner)
         regression = {}
@@ -166,6 +168,7 @@ def docker_runner(instance: Instance, config: RunConfig, image: str) -> Iterator
                     timeout=config.generation.script_timeout,
                     command=config.generation.script_command,
                     concurrency=config.sandbox.pool_size,
+                    retry=RetryPolicy(seconds=config.sandbox.retry_seconds),
                 )
         finally:
             pristine.close()
