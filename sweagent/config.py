@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sweagent.errors import ConfigError
+from sweagent.errors import ConfigError, field_path, one_line
 
 __all__ = [
     "DEFAULT_BUDGET_TOKENS",
@@ -282,8 +282,6 @@ def load_config(files: Iterable[Path] = (), overrides: Iterable[str] = ()) -> Ru
     try:
         return RunConfig.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(f"{field_path(e['loc'], '(top)')}: {one_line(e['msg'])}" for e in err.errors())
         msg = f"invalid config: {problems}"
         raise ConfigError(msg) from err

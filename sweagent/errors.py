@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "BudgetExceeded",
     "ConfigError",
@@ -20,6 +22,8 @@ __all__ = [
     "StoreError",
     "SweAgentError",
     "UnsupportedInstance",
+    "field_path",
+    "one_line",
 ]
 
 
@@ -93,3 +97,15 @@ class BudgetExceeded(SweAgentError, RuntimeError):
 
 class NotBuiltError(SweAgentError, NotImplementedError):
     """A command that DESIGN.md names but this version does not provide yet."""
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace (line breaks included) as one space: a message fits a line."""
+    return " ".join(text.split())
+
+
+def field_path(loc: Iterable[str | int], empty: str) -> str:
+    """A validation error's location as `a.b.0`; a key that is not a plain word (a line break, a
+    dot, a space) is quoted, so a fuzzed key cannot break the message over lines."""
+    parts = [str(p) if isinstance(p, int) or str(p).isidentifier() else repr(p) for p in loc]
+    return ".".join(parts) or empty

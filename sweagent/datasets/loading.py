@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sweagent.datasets.readers import RawRow, read_file, read_hub
 from sweagent.datasets.sdist import SdistPin
-from sweagent.errors import DatasetError
+from sweagent.errors import DatasetError, field_path, one_line
 from sweagent.records import Instance
 
 __all__ = ["BUNDLED_DATASETS", "LoadedDataset", "bundled_dataset_names", "load_dataset"]
@@ -152,15 +152,16 @@ def _validate(rows: Iterable[RawRow]) -> tuple[list[Instance], list[str], set[st
 def _label(raw: RawRow) -> str:
     instance_id = raw.row.get("instance_id") if isinstance(raw.row, dict) else None
     if isinstance(instance_id, str) and instance_id:
-        return f"record {instance_id} ({raw.where})"
+        return f"record {instance_id if instance_id.isprintable() else repr(instance_id)} ({raw.where})"
     return f"record at {raw.where}"
 
 
 def _describe(err: ValidationError) -> str:
     parts = []
     for error in err.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "(record)"
-        text = "missing" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+        field = field_path(error["loc"], "(record)")
+        message = one_line(error["msg"].removeprefix("Value error, "))
+        text = "missing" if error["type"] == "missing" else message
         if error["type"] != "missing":
             text += f" (got {_short(error['input'])})"
         parts.append(f"field {field}: {text}")

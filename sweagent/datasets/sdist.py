@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sweagent.datasets.git import git, is_git_repo
-from sweagent.errors import DatasetError
+from sweagent.errors import DatasetError, field_path, one_line
 
 __all__ = ["DEFAULT_SDIST_CACHE", "SdistPin", "download_sdist", "sdist_repo"]
 
@@ -70,7 +70,7 @@ class SdistPin(BaseModel):
             return cls.model_validate(dict(source))
         except ValidationError as err:
             problems = "; ".join(
-                f"{'.'.join(str(part) for part in e['loc']) or 'type'}: {e['msg']}" for e in err.errors()
+                f"{field_path(e['loc'], 'type')}: {one_line(e['msg'])}" for e in err.errors()
             )
             msg = f'source must look like {{"type": "sdist", "package": P, "version": V}} ({problems})'
             raise DatasetError(msg) from None

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from sweagent.errors import DatasetError
+from sweagent.errors import DatasetError, field_path, one_line
 
 __all__ = ["Prediction", "read_predictions"]
 
@@ -46,8 +46,8 @@ def read_predictions(path: Path) -> list[Prediction]:
             predictions.append(Prediction.model_validate(row))
         except ValidationError as err:
             problem = err.errors()[0]
-            field = ".".join(str(part) for part in problem["loc"]) or "record"
-            msg = f"predictions file {path}, {where}: field {field}: {problem['msg']}"
+            field = field_path(problem["loc"], "record")
+            msg = f"predictions file {path}, {where}: field {field}: {one_line(problem['msg'])}"
             raise DatasetError(msg) from None
     return predictions
 

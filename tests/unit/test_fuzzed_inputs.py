@@ -10,7 +10,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sweagent.config import load_config
@@ -32,6 +32,7 @@ FUZZ = settings(max_examples=60, deadline=None)
 def _one_line(err: SweAgentError) -> None:
     assert str(err).strip(), "an error must say something"
     assert "Traceback" not in str(err)
+    assert "\n" not in str(err).strip(), f"an error must be one line: {err!s}"
 
 
 def _file(text: str, suffix: str) -> Path:
@@ -45,6 +46,8 @@ def _file(text: str, suffix: str) -> Path:
 @given(
     text=st.text(max_size=200) | JSON.map(json.dumps), overrides=st.lists(st.text(max_size=40), max_size=3)
 )
+@example(text='{"a\\nb": 1}', overrides=[])  # regression: a key with a line break split the message
+@example(text="{}", overrides=["x\ny=1"])
 def test_configs_load_or_give_a_config_error(text: str, overrides: list[str]) -> None:
     path = _file(text, ".yaml")
     try:
