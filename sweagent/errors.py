@@ -9,6 +9,7 @@ __all__ = [
     "ConfigError",
     "ContextLengthExceeded",
     "DatasetError",
+    "DiskFull",
     "EnvironmentBuildError",
     "FormatError",
     "InfrastructureUnavailable",
@@ -64,6 +65,12 @@ class InfrastructureUnavailable(SweAgentError):
     """A service the run depends on (a model endpoint, the Docker engine) stayed down past its retry
     budget: the run stops at once (exit code 3) instead of failing every remaining instance, and a
     later run with the same command continues from what was saved."""
+
+
+class DiskFull(StoreError, InfrastructureUnavailable):
+    """The run directory's file system is out of space (or quota) while writing an artifact: the run
+    stops (exit code 3) with the file named, nothing half-written is left, and the same command
+    continues once space is freed."""
 
 
 class ModelError(SweAgentError, RuntimeError):

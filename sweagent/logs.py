@@ -5,7 +5,9 @@ Library code only calls `logging.getLogger(__name__)`; the command line decides 
 
 from __future__ import annotations
 
+import errno
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ RUN_LOG = "run.log"
 """The log file a run leaves in its directory."""
 
 _STYLES = {logging.WARNING: "yellow", logging.ERROR: "red", logging.CRITICAL: "red"}
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -46,11 +49,21 @@ def log_to_console(console: Console, level: int = logging.WARNING) -> None:
     logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
 
 
+class _RunLogHandler(logging.FileHandler):
+    """`run.log`, which stops growing (rather than printing a traceback per record) on a full disk:
+    the artifact write that meets the same fault stops the run with a one-line message."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if isinstance(sys.exc_info()[1], OSError) and getattr(sys.exc_info()[1], "errno", None) in _NO_SPACE:
+            return
+        super().handleError(record)
+
+
 @contextmanager
 def run_log(run_dir: Path) -> Iterator[Path]:
     """Append the package's records (INFO and above) to `<run_dir>/run.log` inside the block."""
     path = run_dir / RUN_LOG
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLogHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter(_FORMAT))
     logger = logging.getLogger("sweagent")

@@ -59,8 +59,11 @@ def hold_run_directory(run_dir: Path, command: str) -> Iterator[None]:
             "command": command,
             "started": time.time(),
         }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(holder).encode(), 0)
+        except OSError:
+            pass  # a full disk: the lock holds all the same; only the holder's name is missing
         yield
     finally:
         os.close(fd)

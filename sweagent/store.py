@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -11,17 +12,39 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from sweagent.errors import StoreError
+from sweagent.errors import DiskFull, StoreError
 
-__all__ = ["RunStore", "atomic_write_text", "quarantine", "read_json", "safe_name"]
+__all__ = ["RunStore", "atomic_write_text", "no_space", "quarantine", "read_json", "safe_name"]
 
 R = TypeVar("R", bound=BaseModel)
 
 logger = logging.getLogger(__name__)
 
 
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def no_space(err: OSError, path: Path) -> DiskFull | None:
+    """`DiskFull` naming `path` when `err` is the file system running out of space, else None."""
+    if err.errno not in _NO_SPACE:
+        return None
+    msg = f"cannot write {path}: no space left on device; free space and run the same command again to resume"
+    return DiskFull(msg)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so a reader sees either the old file or the whole new one."""
+    """Write `text` to `path` so a reader sees either the old file or the whole new one; a full disk
+    raises `DiskFull` naming the file, and leaves neither a temporary file nor a truncated artifact."""
+    try:
+        _write_then_rename(path, text)
+    except OSError as err:
+        full = no_space(err, path)
+        if full is None:
+            raise
+        raise full from err
+
+
+def _write_then_rename(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -11,7 +11,12 @@ from docker import DockerClient
 
 from sandbox.errors import SandboxError
 from sweagent.datasets.repos import RepoSources
-from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
+from sweagent.errors import (
+    DatasetError,
+    EnvironmentBuildError,
+    InfrastructureUnavailable,
+    UnsupportedInstance,
+)
 from sweagent.evaluation.harness import (
     SandboxOpener,
     eval_sandbox_config,
@@ -57,6 +62,8 @@ def prepare_environment(
         return "unsupported", str(err)
     except (EnvironmentBuildError, DatasetError, SandboxError) as err:
         return "env_failed", str(err)
+    except InfrastructureUnavailable:
+        raise  # a full disk or an engine down for good: the run stops, a re-run resumes
     except Exception as err:  # noqa: BLE001 - one broken instance must not stop the run
         return "error", f"{type(err).__name__}: {err}"
 
@@ -90,6 +97,8 @@ def evaluate_in(
             environment=environment.info,
             open_sandbox=open_sandbox,
         )
+    except InfrastructureUnavailable:
+        raise  # a full disk or an engine down for good: the run stops, a re-run resumes
     except Exception as err:  # noqa: BLE001 - one broken instance must not stop the run
         detail = f"{type(err).__name__}: {err}"
         return _record(store, _result(instance, candidate_id, "error", detail), traceback.format_exc())
