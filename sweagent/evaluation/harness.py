@@ -18,6 +18,7 @@ from docker import DockerClient
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.errors import ImageNotFound, SandboxError
 from sandbox.result import ExecResult
+from sandbox.transient import RetryPolicy, check_infra, retry_transient
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
@@ -84,17 +85,25 @@ def evaluate_instance(
     memory: str = "4g",
     environment: EnvironmentInfo | None = None,
     open_sandbox: SandboxOpener | None = None,
+    retry: RetryPolicy | None = None,
 ) -> EvalResult:
     """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`.
 
     `environment` (which provider served the image, whether it is approximate) goes into the result.
     `open_sandbox` lends a pristine sandbox of `image` instead (a pool that resets between candidates).
+    A sandbox fault that clears (container gone, engine restarting) is retried from a fresh sandbox
+    under `retry`; one that persists grades `error` with its cause, never `unresolved`.
     """
     evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
     config = eval_sandbox_config(image, timeout, memory)
     opener = open_sandbox or (lambda: config.build(client=client))
+
+    def attempt() -> EvalResult:
+        evaluation.log.clear()  # a retried evaluation's log starts over
+        return _evaluate(evaluation, config, patch, test_cmd, setup_cmds, opener)
+
     try:
-        result = _evaluate(evaluation, config, patch, test_cmd, setup_cmds, opener)
+        result = retry_transient(attempt, retry or RetryPolicy(), f"evaluating {instance.instance_id}")
     except ImageNotFound as err:
         result = evaluation.failed("env_failed", str(err))
     except SandboxError as err:
@@ -135,26 +144,24 @@ def _evaluate(
         return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
     with open_sandbox() as sandbox:
         if patch.strip():
-            applied = evaluation.step("candidate patch", sandbox.apply_patch(patch))
+            applied = check_infra(evaluation.step("candidate patch", sandbox.apply_patch(patch)))
             if not applied.ok:
-                status: EvalStatus = "error" if applied.infra_error else "patch_failed"
-                return evaluation.failed(status, _why("the patch does not apply", applied))
+                return evaluation.failed("patch_failed", _why("the patch does not apply", applied))
         if instance.test_patch:
-            evaluation.step(
-                "restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120)
-            )
-            applied = evaluation.step("test patch", sandbox.apply_patch(instance.test_patch))
+            restore = sandbox.exec(_restore_script(instance.test_patch), timeout=120)
+            check_infra(evaluation.step("restore test files", restore))
+            applied = check_infra(evaluation.step("test patch", sandbox.apply_patch(instance.test_patch)))
             if not applied.ok:
                 return evaluation.failed("error", _why("the instance's test patch does not apply", applied))
-        setup = evaluation.step("setup", sandbox.exec(_setup_script(setup_cmds), timeout=config.timeout))
+        setup = check_infra(
+            evaluation.step("setup", sandbox.exec(_setup_script(setup_cmds), timeout=config.timeout))
+        )
         if not setup.ok:
-            status = "timeout" if setup.timed_out else "env_failed"
+            status: EvalStatus = "timeout" if setup.timed_out else "env_failed"
             return evaluation.failed(status, _why("the setup commands failed", setup))
         markers = Markers.new()  # made now, after the patch is fixed, and never sent into the sandbox
-        run = sandbox.exec(_test_script(test_cmd), timeout=config.timeout)
+        run = check_infra(sandbox.exec(_test_script(test_cmd), timeout=config.timeout))
     evaluation.log.append(frame_log(markers, run.stdout, run.exit_code))
-    if run.infra_error:
-        return evaluation.failed("error", f"sandbox: {run.infra_error}")
     if run.timed_out:
         return evaluation.failed("timeout", f"the test command ran over {config.timeout:g}s and was killed")
     grade = grade_log(instance, parser, evaluation.text(), markers, run.exit_code)
