@@ -48,6 +48,10 @@ class ModelConfig(Section):
     """Total seconds of retrying (429, 5xx, timeouts, refused connections) before giving up."""
     transport: Literal["openai", "aiohttp"] = "openai"
     """HTTP client: the `openai` SDK, or aiohttp (a quarter of the CPU per call, for many short calls)."""
+    guided: bool = False
+    """Hold replies to their stage's output grammar (llama.cpp grammars, vLLM structured outputs)."""
+    guided_backend: Literal["auto", "llamacpp", "vllm", "vllm-legacy", "none"] = "auto"
+    """How `guided` is sent: `auto` asks the server's `/models` (and vLLM's `/version`) what it is."""
 
 
 class ModelsConfig(Section):
