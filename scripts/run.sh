@@ -39,6 +39,7 @@ status=0
 sweagent run --dataset swe-mini --model "$model" --base-url "$url" \
   --samples 2 --iterations 2 --run-dir "$run_dir" \
   -o context.provider=bm25 -o context.budget_tokens=2000 -o models.primary.max_tokens=512 \
-  -o generation.observation_chars=1500 -o selection.selector=vote || status=$?
+  -o generation.observation_chars=1500 -o selection.selector=vote \
+  -o models.primary.guided=true || status=$?
 echo "run: finished with exit code $status; see $run_dir/report.md and $run_dir/report.html" >&2
 exit "$status"
