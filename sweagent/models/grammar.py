@@ -10,7 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Alt", "Chars", "Lit", "Node", "Rep", "Seq", "chars", "gbnf", "not_chars", "opt", "regex"]
+__all__ = [
+    "MAX_REPEAT",
+    "Alt",
+    "Chars",
+    "Lit",
+    "Node",
+    "Rep",
+    "Seq",
+    "chars",
+    "gbnf",
+    "not_chars",
+    "opt",
+    "regex",
+    "upto",
+]
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,9 @@ class Rep:
 
 Node = Lit | Chars | Seq | Alt | Rep
 
+MAX_REPEAT = 1000
+"""The largest `{m,n}` bound written: llama.cpp refuses 2,000 rules from one repetition."""
+
 
 def _ranges(spec: str) -> tuple[tuple[str, str], ...]:
     """`a-z_` -> (("a", "z"), ("_", "_")); a `-` first or last stands for itself."""
@@ -83,6 +100,17 @@ def opt(item: Node) -> Rep:
     return Rep(item, 0, 1)
 
 
+def upto(item: Node, count: int) -> Node:
+    """`item` at most about `count` times, built so no single repetition exceeds `MAX_REPEAT`."""
+    if count <= MAX_REPEAT:
+        return Rep(item, 0, count)
+    return Seq((Rep(Rep(item, MAX_REPEAT, MAX_REPEAT), 0, count // MAX_REPEAT), Rep(item, 0, MAX_REPEAT - 1)))
+
+
+def _atomic(node: Node) -> bool:
+    return isinstance(node, Chars) or (isinstance(node, Lit) and len(node.text) == 1)
+
+
 # --- GBNF -------------------------------------------------------------------------------------
 
 _GBNF_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
@@ -97,26 +125,47 @@ def _gbnf_char(char: str, table: dict[str, str]) -> str:
     return char
 
 
-def _gbnf(node: Node) -> str:
-    if isinstance(node, Lit):
-        return '"' + "".join(_gbnf_char(c, _GBNF_ESCAPES) for c in node.text) + '"'
-    if isinstance(node, Chars):
-        body = "".join(
-            _gbnf_char(lo, _GBNF_CLASS_ESCAPES)
-            + ("" if lo == hi else "-" + _gbnf_char(hi, _GBNF_CLASS_ESCAPES))
-            for lo, hi in node.ranges
-        )
-        return f"[{'^' if node.negated else ''}{body}]"
-    if isinstance(node, Seq):
-        return "(" + " ".join(_gbnf(item) for item in node.items) + ")"
-    if isinstance(node, Alt):
-        return "(" + " | ".join(_gbnf(option) for option in node.options) + ")"
-    return _gbnf(node.item) + _bounds(node)
+class _GbnfWriter:
+    """Renders nodes inline, except that a repeated item and a bounded repetition get rules of their own.
+
+    llama.cpp expands `x{m,n}` into n rules and refuses a grammar where the rules inside a repeated
+    item times its repetitions reach 2,000; a repetition that only repeats a rule name stays small.
+    """
+
+    def __init__(self) -> None:
+        self.rules: dict[str, str] = {}
+        """Expression -> rule name, in order of definition."""
+
+    def rule(self, expression: str) -> str:
+        return self.rules.setdefault(expression, f"r{len(self.rules) + 1}")
+
+    def expression(self, node: Node) -> str:
+        if isinstance(node, Lit):
+            return '"' + "".join(_gbnf_char(c, _GBNF_ESCAPES) for c in node.text) + '"'
+        if isinstance(node, Chars):
+            body = "".join(
+                _gbnf_char(lo, _GBNF_CLASS_ESCAPES)
+                + ("" if lo == hi else "-" + _gbnf_char(hi, _GBNF_CLASS_ESCAPES))
+                for lo, hi in node.ranges
+            )
+            return f"[{'^' if node.negated else ''}{body}]"
+        if isinstance(node, Seq):
+            return "(" + " ".join(self.expression(item) for item in node.items) + ")"
+        if isinstance(node, Alt):
+            return "(" + " | ".join(self.expression(option) for option in node.options) + ")"
+        item = self.expression(node.item)
+        if not _atomic(node.item):
+            item = self.rule(item)
+        repeated = item + _bounds(node)
+        return self.rule(repeated) if node.high is not None and node.high > 1 else repeated
 
 
 def gbnf(root: Node) -> str:
-    """The grammar as a llama.cpp GBNF document with one rule, `root`."""
-    return f"root ::= {_gbnf(root)}\n"
+    """The grammar as a llama.cpp GBNF document whose start rule is `root`."""
+    writer = _GbnfWriter()
+    lines = [f"root ::= {writer.expression(root)}"]
+    lines += [f"{name} ::= {expression}" for expression, name in writer.rules.items()]
+    return "\n".join(lines) + "\n"
 
 
 # --- regular expression -------------------------------------------------------------------------
@@ -158,8 +207,7 @@ def _regex(node: Node) -> str:
     if isinstance(node, Alt):
         return "(" + "|".join(_regex(option) for option in node.options) + ")"
     inner = _regex(node.item)
-    atomic = isinstance(node.item, Chars) or (isinstance(node.item, Lit) and len(node.item.text) == 1)
-    return (inner if atomic else f"({inner})") + _bounds(node)
+    return (inner if _atomic(node.item) else f"({inner})") + _bounds(node)
 
 
 def regex(root: Node) -> str:

