@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from sweagent.models.grammar import gbnf, regex
 from sweagent.models.output_grammar import GUIDED_STAGES, stage_grammar
+from sweagent.models.protocol import Purpose
 
 __all__ = ["GuidedBackend", "Guidance", "backend_for", "guided_fields"]
 
@@ -34,16 +35,16 @@ _STRUCTURED_OUTPUTS_SINCE = (0, 11)
 
 
 @functools.lru_cache(maxsize=64)
-def _rendered(backend: str, stage: str, max_tokens: int) -> str | None:
-    root = stage_grammar(stage, max_tokens)
+def _rendered(backend: str, stage: str, max_tokens: int, first_turn: bool) -> str | None:
+    root = stage_grammar(stage, max_tokens, first_turn)
     if root is None or backend == "none":
         return None
     return gbnf(root) if backend == "llamacpp" else regex(root)
 
 
-def guided_fields(backend: str, stage: str, max_tokens: int) -> dict[str, Any]:
+def guided_fields(backend: str, stage: str, max_tokens: int, first_turn: bool = False) -> dict[str, Any]:
     """The body fields that hold a `stage` reply to its grammar on `backend`; empty when there are none."""
-    grammar = _rendered(backend, stage, max_tokens)
+    grammar = _rendered(backend, stage, max_tokens, first_turn)
     if grammar is None:
         return {}
     if backend == "llamacpp":
@@ -93,12 +94,12 @@ class Guidance:
         """base_url -> the backend detected there."""
         self._asking = asyncio.Lock()
 
-    async def fields(self, base_url: str, stage: str, max_tokens: int) -> dict[str, Any]:
-        """What to add to a request body for `stage` sent to `base_url`."""
-        if stage not in GUIDED_STAGES:
+    async def fields(self, base_url: str, purpose: Purpose, max_tokens: int) -> dict[str, Any]:
+        """What to add to the body of a request made for `purpose` and sent to `base_url`."""
+        if purpose.stage not in GUIDED_STAGES:
             return {}
         backend = self.backend if self.backend != "auto" else await self._detect(base_url)
-        return guided_fields(backend, stage, max_tokens) if backend else {}
+        return guided_fields(backend, purpose.stage, max_tokens, purpose.turn == 0) if backend else {}
 
     async def _detect(self, base_url: str) -> str | None:
         if base_url in self.found:

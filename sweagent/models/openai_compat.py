@@ -197,8 +197,7 @@ class OpenAICompatModel:
         if request.stop:
             body["stop"] = list(request.stop)
         if self.guidance is not None:
-            stage = request.purpose.stage
-            body.update(await self.guidance.fields(endpoint.base_url, stage, body["max_tokens"]))
+            body.update(await self.guidance.fields(endpoint.base_url, request.purpose, body["max_tokens"]))
         endpoint.outstanding += 1
         try:
             async with endpoint.semaphore:

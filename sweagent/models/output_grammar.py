@@ -88,13 +88,18 @@ def _ranking(preamble: int, body: int) -> Node:
     return Seq((Rep(not_chars("`<"), 0, preamble), fence, opt(Lit("\n"))))
 
 
-def stage_grammar(stage: str, max_tokens: int) -> Node | None:
-    """The grammar replies of `stage` are held to, sized for `max_tokens`; None for other stages."""
+def stage_grammar(stage: str, max_tokens: int, first_turn: bool = False) -> Node | None:
+    """The grammar replies of `stage` are held to, sized for `max_tokens`; None for other stages.
+
+    On a trajectory's first turn `<done/>` is left out: there is no test or edit yet to approve,
+    and the state machines would refuse it.
+    """
     preamble, body = _budget(max_tokens)
+    done = () if first_turn else (_DONE,)
     if stage == "testing":
-        return _reply(preamble, Alt((_test(body), _DONE)))
+        return _reply(preamble, Alt((_test(body), *done)))
     if stage == "editing":
-        return _reply(preamble, Alt((_edit(body), _test(body), _DONE)))
+        return _reply(preamble, Alt((_edit(body), _test(body), *done)))
     if stage == "selection":
         return _reply(preamble, Alt((_test(body), _CHOOSE)))
     if stage == "relevance":

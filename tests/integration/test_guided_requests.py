@@ -19,9 +19,11 @@ from sweagent.models.openai_compat import OpenAICompatModel
 from sweagent.models.protocol import ModelRequest, Purpose
 
 
-def ask(stage: str) -> ModelRequest:
+def ask(stage: str, turn: int = 1) -> ModelRequest:
     return ModelRequest(
-        messages=({"role": "user", "content": "fix it"},), purpose=Purpose(stage=stage), max_tokens=256
+        messages=({"role": "user", "content": "fix it"},),
+        purpose=Purpose(stage=stage, turn=turn),
+        max_tokens=256,
     )
 
 
@@ -86,3 +88,20 @@ def test_a_named_backend_is_not_asked_for() -> None:
     with LoopbackChatServer(owned_by="openai") as server:
         [body] = bodies(server, Guidance("llamacpp"), "testing")
     assert "grammar" in body
+
+
+def test_the_first_turn_cannot_approve_what_does_not_exist_yet() -> None:
+    async def run(server: LoopbackChatServer) -> None:
+        model = OpenAICompatModel("m", [server.url], timeout=5.0, guidance=Guidance("vllm"))
+        try:
+            await model.complete(ask("testing", turn=0))
+            await model.complete(ask("testing", turn=1))
+        finally:
+            await model.close()
+
+    with LoopbackChatServer(owned_by="vllm") as server:
+        asyncio.run(run(server))
+    first, later = (body["structured_outputs"]["regex"] for body in server.bodies)
+    assert not re.fullmatch(first, "<done/>")
+    assert re.fullmatch(first, "<test>print(1)</test>")
+    assert re.fullmatch(later, "<done/>")

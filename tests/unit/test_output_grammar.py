@@ -140,15 +140,25 @@ def sample(node: Node, rng: random.Random) -> str:
 
 @pytest.mark.parametrize("stage", GUIDED_STAGES)
 @pytest.mark.parametrize("max_tokens", MAX_TOKENS)
-def test_every_sampled_reply_parses(stage: str, max_tokens: int) -> None:
-    root = stage_grammar(stage, max_tokens)
+@pytest.mark.parametrize("first_turn", [False, True])
+def test_every_sampled_reply_parses(stage: str, max_tokens: int, first_turn: bool) -> None:
+    root = stage_grammar(stage, max_tokens, first_turn)
     assert root is not None
     pattern = re.compile(regex(root))
-    rng = random.Random(f"{stage}-{max_tokens}")
+    rng = random.Random(f"{stage}-{max_tokens}-{first_turn}")
     for _ in range(150):
         text = sample(root, rng)
         assert pattern.fullmatch(text), text
         assert parses(stage, text), text
+
+
+@pytest.mark.parametrize("stage", ["testing", "editing"])
+def test_a_first_turn_has_nothing_to_approve(stage: str) -> None:
+    """`<done/>` on a first turn parses but the state machine refuses it: the grammar leaves it out."""
+    first = stage_grammar(stage, 512, first_turn=True)
+    assert first is not None
+    assert not re.fullmatch(regex(first), "<done/>")
+    assert re.fullmatch(regex(first), TEST)
 
 
 def test_other_stages_are_not_guided() -> None:
