@@ -91,15 +91,15 @@ def _ranking(preamble: int, body: int) -> Node:
 def stage_grammar(stage: str, max_tokens: int, first_turn: bool = False) -> Node | None:
     """The grammar replies of `stage` are held to, sized for `max_tokens`; None for other stages.
 
-    On a trajectory's first turn `<done/>` is left out: there is no test or edit yet to approve,
-    and the state machines would refuse it.
+    On a trajectory's first turn `<done/>` is left out (there is nothing to approve yet, and the
+    state machines would refuse it), and an editing trajectory starts with `<edit>`: it is seeded
+    with the testing trajectory's script, and a small model left the choice rewrites that script.
     """
     preamble, body = _budget(max_tokens)
-    done = () if first_turn else (_DONE,)
     if stage == "testing":
-        return _reply(preamble, Alt((_test(body), *done)))
+        return _reply(preamble, _test(body) if first_turn else Alt((_test(body), _DONE)))
     if stage == "editing":
-        return _reply(preamble, Alt((_edit(body), _test(body), *done)))
+        return _reply(preamble, _edit(body) if first_turn else Alt((_edit(body), _test(body), _DONE)))
     if stage == "selection":
         return _reply(preamble, Alt((_test(body), _CHOOSE)))
     if stage == "relevance":
