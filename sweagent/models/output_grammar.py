@@ -32,7 +32,7 @@ _BODY_CHAR = Alt((not_chars("<"), _SAFE_LT))
 _LINE_CHAR = Alt((not_chars("<\n"), _SAFE_LT))
 _LINE_START = Alt((not_chars("<\n=>"), _SAFE_LT))
 _SCRIPT_START = chars("A-Za-z#_\"'")
-_PATH = Seq((chars("A-Za-z0-9_"), Rep(chars("A-Za-z0-9_./-"), 0, 159)))
+_PATH = Seq((chars("A-Za-z0-9_"), Rep(chars("A-Za-z0-9_./-"), 0, 99)))
 
 
 def _budget(max_tokens: int) -> tuple[int, int]:
@@ -57,10 +57,11 @@ _CHOOSE = Seq((Lit("<choose>"), Rep(chars("A-Za-z0-9_-"), 1, 64), Lit("</choose>
 
 def _edit(body: int) -> Node:
     blocks = 1 if body < 1500 else 2 if body < 6000 else 4
-    part = body // (2 * blocks)
-    width = min(120, max(40, part // 3))
+    part = (body - blocks * 140) // (2 * blocks)
+    # Lines times width stays within the part's share: a model that fills every line still ends.
+    width = min(120, max(40, part // 4))
     line = Seq((opt(Seq((_LINE_START, Rep(_LINE_CHAR, 0, width - 1)))), Lit("\n")))
-    lines = upto(line, max(2, part // 30))
+    lines = upto(line, max(2, part // width))
     block = Seq(
         (
             Lit("<<<<<<< SEARCH "),
