@@ -22,8 +22,10 @@ from sweagent.models.grammar import Alt, Lit, Node, Rep, Seq, chars, not_chars, 
 
 __all__ = ["CHARS_PER_TOKEN", "GUIDED_STAGES", "stage_grammar"]
 
-CHARS_PER_TOKEN = 2
-"""Characters a reply may hold per completion token allowed (code averages 3-4 per token)."""
+CHARS_PER_TOKEN = 1
+"""Characters a reply may hold per completion token allowed. Code averages 3-4 characters a token,
+but a small model stuck in a loop writes one (`< < < ...`); every token is at least one character,
+so a reply held to these bounds ends before `max_tokens` cuts it off."""
 GUIDED_STAGES = ("testing", "editing", "selection", "relevance", "ranking")
 
 _SAFE_LT = Seq((Lit("<"), chars(" =")))
