@@ -71,7 +71,8 @@ run_dir="runs/quickstart-$(date +%Y%m%d-%H%M%S)"
 sweagent run --dataset swe-mini --model "$model" --base-url "$url" \
   --samples 2 --iterations 2 --run-dir "$run_dir" \
   -o context.provider=bm25 -o context.budget_tokens=2000 -o models.primary.max_tokens=512 \
-  -o generation.observation_chars=1500 -o selection.selector=vote &
+  -o generation.observation_chars=1500 -o selection.selector=vote \
+  -o models.primary.guided=true &
 runner=$!
 # Watch the server while the run works: when it dies, stop the run now (not after the endpoint's
 # retry budget) and say why.

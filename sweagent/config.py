@@ -58,6 +58,10 @@ class ModelConfig(Section):
     context_window: int | None = Field(default=None, ge=256)
     """Tokens of the model's context window (prompt and reply); None asks the server (vLLM's
     `/v1/models` reports `max_model_len`). Budgets are derived from it and checked against it."""
+    guided: bool = False
+    """Hold replies to their stage's output grammar (llama.cpp grammars, vLLM structured outputs)."""
+    guided_backend: Literal["auto", "llamacpp", "vllm", "vllm-legacy", "none"] = "auto"
+    """How `guided` is sent: `auto` asks the server's `/models` (and vLLM's `/version`) what it is."""
 
 
 class ModelsConfig(Section):

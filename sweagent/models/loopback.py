@@ -51,7 +51,13 @@ class LoopbackChatServer:
     """Serves `/v1/chat/completions` and `/v1/models`; use as a context manager."""
 
     def __init__(
-        self, latency: float = 0.0, max_choices: int | None = None, retry_after: str = "0.05", port: int = 0
+        self,
+        latency: float = 0.0,
+        max_choices: int | None = None,
+        retry_after: str = "0.05",
+        port: int = 0,
+        owned_by: str = "loopback",
+        version: str | None = None,
     ) -> None:
         self.latency = latency
         """Seconds each completion takes."""
@@ -60,6 +66,12 @@ class LoopbackChatServer:
         self.retry_after = retry_after
         """The Retry-After header sent with a 429."""
         self.port = port
+        self.owned_by = owned_by
+        """What `/v1/models` says owns the model (`me` for llama-cpp-python, `vllm` for vLLM)."""
+        self.version = version
+        """What `/version` answers (vLLM has one); None answers 404."""
+        self.bodies: list[dict[str, Any]] = []
+        """Every chat-completion request body received, in order."""
         self.outcomes: Counter[str] = Counter()
         """How many requests ended each way (`ok`, `429`, `500`, `hang`, ...)."""
         self.in_flight = 0
@@ -138,9 +150,13 @@ class LoopbackChatServer:
     async def _answer(self, method: str, path: str, raw: bytes) -> bytes | None:
         if method == "GET":
             if path.rstrip("/") in ("/v1/models", "/health"):
-                return _response(200, json.dumps({"object": "list", "data": [{"id": "loopback"}]}).encode())
+                models = {"object": "list", "data": [{"id": "loopback", "owned_by": self.owned_by}]}
+                return _response(200, json.dumps(models).encode())
+            if path.rstrip("/") == "/version" and self.version is not None:
+                return _response(200, json.dumps({"version": self.version}).encode())
             return _response(404, b'{"error": {"message": "not found"}}')
         body = json.loads(raw or b"{}")
+        self.bodies.append(body)
         fault = self.next_fault(body)
         self.outcomes[fault] += 1
         self.in_flight += 1

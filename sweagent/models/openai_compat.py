@@ -14,6 +14,7 @@ from typing import Any
 
 from sweagent.config import ModelConfig
 from sweagent.errors import ConfigError, ContextLengthExceeded, ModelError, ModelUnavailable
+from sweagent.models.guidance import Guidance
 from sweagent.models.outage import OutageClock
 from sweagent.models.protocol import ModelRequest, ModelResponse
 from sweagent.models.retry import Backoff, Transient, is_context_length_message, retry_after_seconds
@@ -111,6 +112,7 @@ class OpenAICompatModel:
         backoff: Backoff = DEFAULT_BACKOFF,
         transport: TransportName = "openai",
         seed: int | None = None,
+        guidance: Guidance | None = None,
     ) -> None:
         if not base_urls:
             msg = f"model {name!r} needs a base_url (an OpenAI-compatible endpoint such as vLLM's)"
@@ -130,20 +132,24 @@ class OpenAICompatModel:
         self._rng = random.Random(seed)
         self.unavailable: str | None = None
         """Why the model was declared unavailable; from then on every call fails at once."""
+        self.guidance = guidance
+        """Grammar fields for the request body (`models.<role>.guided`); None sends none."""
 
     @classmethod
     def from_config(cls, config: ModelConfig, backoff: Backoff = DEFAULT_BACKOFF) -> OpenAICompatModel:
         urls = [u for u in [config.base_url, *config.extra_base_urls] if u]
+        api_key = os.environ.get(config.api_key_env) or "EMPTY"
         return cls(
             config.name,
             urls,
-            api_key=os.environ.get(config.api_key_env) or "EMPTY",
+            api_key=api_key,
             timeout=config.timeout,
             max_concurrency=config.max_concurrency,
             max_tokens=config.max_tokens,
             retry_seconds=config.retry_seconds,
             backoff=backoff,
             transport=config.transport,
+            guidance=Guidance(config.guided_backend, api_key) if config.guided else None,
         )
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -220,6 +226,8 @@ class OpenAICompatModel:
             body["n"] = n
         if request.stop:
             body["stop"] = list(request.stop)
+        if self.guidance is not None:
+            body.update(await self.guidance.fields(endpoint.base_url, request.purpose, body["max_tokens"]))
         endpoint.outstanding += 1
         try:
             async with endpoint.semaphore:

@@ -102,6 +102,9 @@ def render_html(run: RunData, tables: list[Table], plots: PlotSet) -> str:
         if missing
         else ""
     )
+    demo = run.demo_note()
+    if demo:
+        notes = f"<p class='demo'><strong>{esc(demo)}</strong></p>" + notes
     index = "".join(
         f'<li data-instance="{esc(i.instance_id)}"><a href="#instance-{n}">{esc(i.instance_id)}</a>'
         f" · {'resolved' if instance_resolved(run, i) else 'covered' if covered(i) else 'not covered'}</li>"

@@ -20,6 +20,8 @@ R = TypeVar("R", bound=BaseModel)
 
 _TRAJECTORY_NAME = re.compile(r"^(testing|editing|selection)-(\d+)$")
 _RUN_LEVEL = {"plots", "logs"}
+_DEMO_MODEL = re.compile(r"gemma[-_]?3[-_]270m", re.IGNORECASE)
+"""The packaged llama.cpp weights (`sweagent serve llamacpp` without --model) by their file name."""
 
 
 @dataclass
@@ -60,6 +62,17 @@ class RunData:
                 return None
             node = node.get(key)
         return node
+
+    def demo_note(self) -> str | None:
+        """A plain warning when the run used the packaged tiny demo model, else None."""
+        name = self.config_value("models.primary.name")
+        if not isinstance(name, str) or not _DEMO_MODEL.search(name):
+            return None
+        return (
+            "This run used the packaged gemma-3-270m demo model. It is a demo: it shows the machinery "
+            "working (context, trajectories, tests, edits, selection, evaluation) and resolves nothing. "
+            "Serve a real model for real results."
+        )
 
     def missing(self) -> list[str]:
         """Human-readable notes on what this run lacks, for the report's header."""

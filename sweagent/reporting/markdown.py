@@ -32,6 +32,9 @@ def _table(table: Table) -> list[str]:
 
 def render_markdown(run: RunData, tables: list[Table], plots: PlotSet) -> str:
     lines = [f"# Run report: {markdown_cell(run.root.name)}", ""]
+    demo = run.demo_note()
+    if demo:
+        lines += [f"**{markdown_cell(demo)}**", ""]
     missing = run.missing()
     if missing:
         lines += ["**This run is incomplete or partly unreadable:**", ""]

@@ -45,3 +45,37 @@ def test_llamacpp_server_answers_chat_requests() -> None:
     assert all(choice.strip() for choice in response.choices)
     assert response.usage.prompt_tokens > 0
     assert response.usage.completion_tokens > 0
+
+
+def test_guided_replies_parse_on_llama_cpp() -> None:
+    """With `guided`, the server is recognised as llama.cpp and its reply is one the parser accepts."""
+    from sweagent.generation.actions import parse_reply
+    from sweagent.models.guidance import Guidance
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}/v1"
+    command = llamacpp_command(default_gguf(), port=port, n_ctx=2048, chat_format="gemma")
+    with running_server(command, url, timeout=300):
+        [name] = served_models(url)
+        guidance = Guidance()
+        model = OpenAICompatModel(
+            name, [url], timeout=300, retry_seconds=30, max_tokens=128, guidance=guidance
+        )
+        task = (
+            "Write a Python script that exits 2 because 1 + 1 != 3 is a bug. Reply with <test>SCRIPT</test>."
+        )
+        request = ModelRequest(
+            messages=({"role": "user", "content": task},), purpose=Purpose(stage="testing")
+        )
+
+        async def ask() -> ModelResponse:
+            try:
+                return await model.complete(request)
+            finally:
+                await model.close()
+
+        response = asyncio.run(ask())
+    assert guidance.found == {url: "llamacpp"}
+    assert parse_reply("testing", response.choices[0]).kind in ("test", "done")
