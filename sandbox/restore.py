@@ -170,14 +170,15 @@ class PristineImage:
             return members
 
     def archive(self, plan: RestorePlan) -> bytes:
-        """One tar, rooted at /, of the image's version of the plan's trees (whole) and entries (alone)."""
+        """One tar, rooted at /, of the image's version of the plan's entries (alone) and trees (whole)."""
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for path in plan.trees:
-                for info, content in self._members(path):
-                    tar.addfile(info, io.BytesIO(content) if content is not None else None)
+            # Entries first: a directory the user replaced by a link comes back before the trees below it.
             for path in plan.entries:
                 for info, content in self._members(path)[:1]:
+                    tar.addfile(info, io.BytesIO(content) if content is not None else None)
+            for path in plan.trees:
+                for info, content in self._members(path):
                     tar.addfile(info, io.BytesIO(content) if content is not None else None)
         return buffer.getvalue()
 
