@@ -95,6 +95,7 @@ class DockerSandbox:
         self._closed = False
         self._oom_seen = 0
         self._baseline_installed = False
+        self._untouched = True
         self._shell: RootShell | None = None
         self._since = time.time()
         self._container = self._start()
@@ -150,6 +151,7 @@ class DockerSandbox:
             pass
         self._oom_seen, self._baseline_installed, self._since = 0, False, time.time()
         self._container = self._start()
+        self._untouched = True
 
     def _close_shell(self) -> None:
         if self._shell is not None:
@@ -214,6 +216,7 @@ class DockerSandbox:
     ) -> ExecResult:
         """Run `cmd` as the sandbox user; returns an ExecResult whatever happens to the command."""
         self._check_open()
+        self._untouched = False
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         limit = self.config.timeout if timeout is None else timeout
         started = time.monotonic()
@@ -347,6 +350,7 @@ class DockerSandbox:
     def write_file(self, path: str, content: str | bytes) -> None:
         """Write a file owned by the sandbox user, creating its directory if needed."""
         self._check_open()
+        self._untouched = False
         full = self._abs(path)
         data = content.encode("utf-8") if isinstance(content, str) else content
         info = tarfile.TarInfo(posixpath.basename(full))
@@ -372,6 +376,7 @@ class DockerSandbox:
     def write_files(self, files: Mapping[str, str | bytes]) -> None:
         """Write several files owned by the sandbox user in one round trip (through the root shell)."""
         self._check_open()
+        self._untouched = False
         data = {self._abs(p): c.encode("utf-8") if isinstance(c, str) else c for p, c in files.items()}
         if sum(map(len, data.values())) > SHELL_TRANSFER_LIMIT:
             for path, content in data.items():
@@ -424,6 +429,12 @@ class DockerSandbox:
         return self.read_file("/tmp/sweagent.diff").decode("utf-8", errors="replace")
 
     # -- reset -----------------------------------------------------------------------------------
+
+    def take_baseline(self) -> None:
+        """Take the image's reset baseline now: in this container while nothing has run in it (which
+        spares the throw-away container a first reset would start), else as a reset would."""
+        self._check_open()
+        self._pristine.baseline(self.container_id if self._untouched else None)
 
     def reset(self) -> None:
         """Back to the image's state: kill leftovers, delete what was added, copy back what changed."""
