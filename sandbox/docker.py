@@ -9,6 +9,7 @@ on. `reset()` undoes only what changed (see sandbox/restore.py) instead of start
 from __future__ import annotations
 
 import io
+import logging
 import os
 import posixpath
 import tarfile
@@ -26,15 +27,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.engine import connect, exec_frames, exec_script, labels
 from sandbox.errors import ImageNotFound, SandboxClosed, SandboxError
-from sandbox.restore import PristineImage, plan_restore
+from sandbox.restore import PristineImage, RestorePlan, plan_restore
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult, OutputBuffer
 from sandbox.root_shell import RootShell
 from sandbox.scripts import DIFF_SCRIPT, KILL_USER_SCRIPT, OOM_COUNT_SCRIPT, RESET_SCRIPT, SECTION
+from sandbox.shell_transfer import SHELL_TRANSFER_LIMIT, extract_script, write_script
 from sandbox.transient import check_infra, is_transient
 
 __all__ = ["DockerSandbox", "DockerSandboxConfig"]
 
 SANDBOX_UID = 1000
+_log = logging.getLogger(__name__)
 MAX_RESTORES = 64
 """Above this many paths to copy back, reset replaces the container instead."""
 
@@ -92,6 +95,7 @@ class DockerSandbox:
         self._closed = False
         self._oom_seen = 0
         self._baseline_installed = False
+        self._untouched = True
         self._shell: RootShell | None = None
         self._since = time.time()
         self._container = self._start()
@@ -147,6 +151,7 @@ class DockerSandbox:
             pass
         self._oom_seen, self._baseline_installed, self._since = 0, False, time.time()
         self._container = self._start()
+        self._untouched = True
 
     def _close_shell(self) -> None:
         if self._shell is not None:
@@ -211,6 +216,7 @@ class DockerSandbox:
     ) -> ExecResult:
         """Run `cmd` as the sandbox user; returns an ExecResult whatever happens to the command."""
         self._check_open()
+        self._untouched = False
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         limit = self.config.timeout if timeout is None else timeout
         started = time.monotonic()
@@ -344,6 +350,7 @@ class DockerSandbox:
     def write_file(self, path: str, content: str | bytes) -> None:
         """Write a file owned by the sandbox user, creating its directory if needed."""
         self._check_open()
+        self._untouched = False
         full = self._abs(path)
         data = content.encode("utf-8") if isinstance(content, str) else content
         info = tarfile.TarInfo(posixpath.basename(full))
@@ -365,6 +372,23 @@ class DockerSandbox:
         except docker.errors.APIError as err:
             msg = f"writing {full} failed: {err.explanation or err}"
             raise SandboxError(msg) from err
+
+    def write_files(self, files: Mapping[str, str | bytes]) -> None:
+        """Write several files owned by the sandbox user in one round trip (through the root shell)."""
+        self._check_open()
+        self._untouched = False
+        data = {self._abs(p): c.encode("utf-8") if isinstance(c, str) else c for p, c in files.items()}
+        if sum(map(len, data.values())) > SHELL_TRANSFER_LIMIT:
+            for path, content in data.items():
+                self.write_file(path, content)
+            return
+        code, output = self._root(write_script(data, SANDBOX_UID))
+        if code is None:  # the engine could not run the script: the container is gone, or the engine
+            msg = f"writing {', '.join(data)} failed: {output.strip()[-300:]}"
+            raise SandboxClosed(msg)
+        if code != 0:
+            msg = f"writing {', '.join(data)} failed: {output.strip()[-300:]}"
+            raise SandboxError(msg)
 
     def read_file(self, path: str) -> bytes:
         """The bytes of a regular file; FileNotFoundError when it does not exist."""
@@ -409,6 +433,12 @@ class DockerSandbox:
 
     # -- reset -----------------------------------------------------------------------------------
 
+    def take_baseline(self) -> None:
+        """Take the image's reset baseline now: in this container while nothing has run in it (which
+        spares the throw-away container a first reset would start), else as a reset would."""
+        self._check_open()
+        self._pristine.baseline(self.container_id if self._untouched else None)
+
     def reset(self) -> None:
         """Back to the image's state: kill leftovers, delete what was added, copy back what changed."""
         self._check_open()
@@ -435,13 +465,25 @@ class DockerSandbox:
             if len(plan.trees) + len(plan.entries) > MAX_RESTORES:
                 self._replace()  # copying back hundreds of paths one by one costs more than a new container
                 return
-            self._pristine.restore(self._container, plan)
+            self._restore(plan)
             if plan.trees or plan.entries:
                 self._since = time.time()  # the copies just made are pristine, not changes
             if head.split()[:1] == [b"0"]:
                 return  # no leftover process could have written after the listing
         msg = f"reset of container {self._container.short_id}: processes kept coming back"
         raise SandboxError(msg)
+
+    def _restore(self, plan: RestorePlan) -> None:
+        """Copy the plan's pristine paths back: through the root shell, or `put_archive` when large."""
+        if not (plan.trees or plan.entries):
+            return
+        archive = self._pristine.archive(plan)
+        if len(archive) <= SHELL_TRANSFER_LIMIT:
+            code, output = self._root(extract_script(archive))
+            if code == 0:
+                return
+            _log.warning("restoring through the root shell failed (%s); using put_archive", output[-200:])
+        self._pristine.restore(self._container, plan)
 
 
 def _paths(part: bytes) -> list[str]:

@@ -107,26 +107,19 @@ class PristineImage:
         self._baseline: Baseline | None = None
         self._lock = threading.Lock()
 
-    def baseline(self) -> Baseline:
-        """The writable roots and their listing, taken once in a throw-away container of the image."""
+    def baseline(self, untouched: str | None = None) -> Baseline:
+        """The writable roots and their listing, taken once: in container `untouched` (started from
+        the image, nothing run in it yet) when given, else in a throw-away container of the image."""
         with self._lock:
             if self._baseline is None:
-                self._baseline = self._take_baseline()
+                self._baseline = self._take_baseline(untouched)
             return self._baseline
 
-    def _take_baseline(self) -> Baseline:
-        try:
-            container = self._client.containers.run(
-                self.image, ["sleep", "infinity"], detach=True, init=True, network_mode="none",
-                labels=labels("baseline"),
-            )  # fmt: skip
-        except docker.errors.APIError as err:
-            msg = f"starting a container of {self.image} to list its writable paths failed: {err}"
-            raise SandboxError(msg) from err
-        try:
-            code, output, error = exec_script(self._client, str(container.id), BASELINE_SCRIPT)
-        finally:
-            container.remove(force=True)
+    def _take_baseline(self, untouched: str | None) -> Baseline:
+        if untouched is not None:
+            code, output, error = exec_script(self._client, untouched, BASELINE_SCRIPT)
+        else:
+            code, output, error = self._baseline_in_new_container()
         if code != 0 or output.count(SECTION) != 2:
             detail = error.decode(errors="replace")[-300:]
             msg = f"listing the writable paths of {self.image} failed: {detail}"
@@ -139,6 +132,20 @@ class PristineImage:
                 modes[path] = mode
         roots = tuple(r.decode("utf-8", errors="surrogateescape") for r in roots_part.split(b"\0") if r)
         return Baseline(roots=roots, listing=listing, dir_modes=modes)
+
+    def _baseline_in_new_container(self) -> tuple[int | None, bytes, bytes]:
+        try:
+            container = self._client.containers.run(
+                self.image, ["sleep", "infinity"], detach=True, init=True, network_mode="none",
+                labels=labels("baseline"),
+            )  # fmt: skip
+        except docker.errors.APIError as err:
+            msg = f"starting a container of {self.image} to list its writable paths failed: {err}"
+            raise SandboxError(msg) from err
+        try:
+            return exec_script(self._client, str(container.id), BASELINE_SCRIPT)
+        finally:
+            container.remove(force=True)
 
     def _pristine(self) -> Container:
         if self._container is None:
@@ -170,14 +177,15 @@ class PristineImage:
             return members
 
     def archive(self, plan: RestorePlan) -> bytes:
-        """One tar, rooted at /, of the image's version of the plan's trees (whole) and entries (alone)."""
+        """One tar, rooted at /, of the image's version of the plan's entries (alone) and trees (whole)."""
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for path in plan.trees:
-                for info, content in self._members(path):
-                    tar.addfile(info, io.BytesIO(content) if content is not None else None)
+            # Entries first: a directory the user replaced by a link comes back before the trees below it.
             for path in plan.entries:
                 for info, content in self._members(path)[:1]:
+                    tar.addfile(info, io.BytesIO(content) if content is not None else None)
+            for path in plan.trees:
+                for info, content in self._members(path):
                     tar.addfile(info, io.BytesIO(content) if content is not None else None)
         return buffer.getvalue()
 

@@ -20,6 +20,7 @@ from sandbox.errors import ImageNotFound, SandboxError
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, check_infra, retry_transient
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
+from sweagent.evaluation.steps_in_one_exec import Step, run_steps
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore, atomic_write_text
@@ -38,6 +39,8 @@ SandboxOpener = Callable[[], AbstractContextManager[DockerSandbox]]
 EVAL_OUTPUT_LIMIT = 16 * 1024 * 1024
 """Bytes of test output kept: large enough that a long test log reaches the grader whole."""
 _STATE = "/tmp/sweagent-eval"
+_CANDIDATE_PATCH = "/tmp/sweagent-apply.patch"
+_TEST_PATCH = "/tmp/sweagent-test.patch"
 _DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
 
 
@@ -90,19 +93,21 @@ def evaluate_instance(
     """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`.
 
     `environment` (which provider served the image, whether it is approximate) goes into the result.
-    `open_sandbox` lends a pristine sandbox of `image` instead (a pool that resets between candidates).
+    `open_sandbox` lends a pristine sandbox of `image` instead (a pool that resets between candidates);
+    then the steps before the test run go in one exec, whose cost a warm sandbox would otherwise feel.
     A sandbox fault that clears (container gone, engine restarting) is retried from a fresh sandbox
     under `retry`; one that persists grades `error` with its cause, never `unresolved`.
     """
     evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
     config = eval_sandbox_config(image, timeout, memory)
     opener = open_sandbox or (lambda: config.build(client=client))
-
-    def attempt() -> EvalResult:
-        evaluation.log.clear()  # a retried evaluation's log starts over
-        return _evaluate(evaluation, config, patch, test_cmd, setup_cmds, opener)
-
     try:
+        one_exec = open_sandbox is not None
+
+        def attempt() -> EvalResult:
+            evaluation.log.clear()  # a retried evaluation's log starts over
+            return _evaluate(evaluation, config, patch, test_cmd, setup_cmds, opener, one_exec=one_exec)
+
         result = retry_transient(attempt, retry or RetryPolicy(), f"evaluating {instance.instance_id}")
     except ImageNotFound as err:
         result = evaluation.failed("env_failed", str(err))
@@ -137,31 +142,23 @@ def _evaluate(
     test_cmd: str,
     setup_cmds: Sequence[str],
     open_sandbox: SandboxOpener,
+    *,
+    one_exec: bool,
 ) -> EvalResult:
     instance = evaluation.instance
     parser = log_parser(instance)
     if parser is None:
         return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
     with open_sandbox() as sandbox:
-        if patch.strip():
-            applied = check_infra(evaluation.step("candidate patch", sandbox.apply_patch(patch)))
-            if not applied.ok:
-                return evaluation.failed("patch_failed", _why("the patch does not apply", applied))
-        if instance.test_patch:
-            restore = sandbox.exec(_restore_script(instance.test_patch), timeout=120)
-            check_infra(evaluation.step("restore test files", restore))
-            applied = check_infra(evaluation.step("test patch", sandbox.apply_patch(instance.test_patch)))
-            if not applied.ok:
-                return evaluation.failed("error", _why("the instance's test patch does not apply", applied))
-        setup = check_infra(
-            evaluation.step("setup", sandbox.exec(_setup_script(setup_cmds), timeout=config.timeout))
-        )
-        if not setup.ok:
-            status: EvalStatus = "timeout" if setup.timed_out else "env_failed"
-            return evaluation.failed(status, _why("the setup commands failed", setup))
+        prepare = _prepare_in_one_exec if one_exec else _prepare_step_by_step
+        failure = prepare(evaluation, sandbox, patch, setup_cmds, config.timeout)
+        if failure is not None:
+            return failure
         markers = Markers.new()  # made now, after the patch is fixed, and never sent into the sandbox
         run = check_infra(sandbox.exec(_test_script(test_cmd), timeout=config.timeout))
     evaluation.log.append(frame_log(markers, run.stdout, run.exit_code))
+    if run.infra_error:
+        return evaluation.failed("error", f"sandbox: {run.infra_error}")
     if run.timed_out:
         return evaluation.failed("timeout", f"the test command ran over {config.timeout:g}s and was killed")
     grade = grade_log(instance, parser, evaluation.text(), markers, run.exit_code)
@@ -178,6 +175,68 @@ def _evaluate(
         exit_code=run.exit_code,
         detail=detail,
     )
+
+
+def _prepare_step_by_step(
+    evaluation: _Evaluation, sandbox: DockerSandbox, patch: str, setup_cmds: Sequence[str], timeout: float
+) -> EvalResult | None:
+    """Candidate patch, test files put back, test patch, setup: an exec each; the failure, if any."""
+    instance = evaluation.instance
+    if patch.strip():
+        failure = _check(evaluation, "candidate patch", sandbox.apply_patch(patch))
+        if failure is not None:
+            return failure
+    if instance.test_patch:
+        evaluation.step("restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120))
+        failure = _check(evaluation, "test patch", sandbox.apply_patch(instance.test_patch))
+        if failure is not None:
+            return failure
+    return _check(evaluation, "setup", sandbox.exec(_setup_script(setup_cmds), timeout=timeout))
+
+
+def _prepare_in_one_exec(
+    evaluation: _Evaluation, sandbox: DockerSandbox, patch: str, setup_cmds: Sequence[str], timeout: float
+) -> EvalResult | None:
+    """The same steps with the same commands, run by `run_steps` in one exec; the failure, if any."""
+    instance = evaluation.instance
+    steps, files = [], {}
+    if patch.strip():
+        files[_CANDIDATE_PATCH] = _ends_line(patch)
+        steps.append(Step("candidate patch", _apply_command(_CANDIDATE_PATCH), 120))
+    if instance.test_patch:
+        files[_TEST_PATCH] = _ends_line(instance.test_patch)
+        steps.append(Step("restore test files", _restore_script(instance.test_patch), 120, gate=False))
+        steps.append(Step("test patch", _apply_command(_TEST_PATCH), 120))
+    steps.append(Step("setup", _setup_script(setup_cmds), timeout))
+    for title, result in run_steps(sandbox, steps, files):
+        failure = _check(evaluation, title, result)
+        if failure is not None:
+            return failure
+    return None
+
+
+def _check(evaluation: _Evaluation, title: str, result: ExecResult) -> EvalResult | None:
+    """Log a step; the evaluation's end if the step decides it (a gating step that failed). A step
+    the engine could not run raises a transient fault (retried from a fresh sandbox)."""
+    evaluation.step(title, check_infra(result))
+    if result.ok or title == "restore test files":
+        return None
+    if title == "candidate patch":
+        status: EvalStatus = "error" if result.infra_error else "patch_failed"
+        return evaluation.failed(status, _why("the patch does not apply", result))
+    if title == "test patch":
+        return evaluation.failed("error", _why("the instance's test patch does not apply", result))
+    return evaluation.failed(
+        "timeout" if result.timed_out else "env_failed", _why("the setup commands failed", result)
+    )
+
+
+def _apply_command(path: str) -> str:
+    return f"git apply --whitespace=nowarn {path}"  # what DockerSandbox.apply_patch runs
+
+
+def _ends_line(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _setup_script(setup_cmds: Sequence[str]) -> str:

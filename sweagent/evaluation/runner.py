@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from docker import DockerClient
 
+from sandbox.docker import DockerSandbox
 from sandbox.errors import SandboxError
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import (
@@ -113,7 +114,17 @@ def pooled_sandboxes(image: str, *, client: DockerClient, timeout: float) -> Ite
     pristine = PristineImage(client, image)
     try:
         config = eval_sandbox_config(image, timeout)
-        with SandboxPool(lambda: config.build(client, pristine), size=1) as pool:
+
+        def new_sandbox() -> DockerSandbox:
+            sandbox = config.build(client, pristine)
+            try:
+                sandbox.take_baseline()  # in the new container, before any candidate touches it
+            except BaseException:
+                sandbox.close()
+                raise
+            return sandbox
+
+        with SandboxPool(new_sandbox, size=1) as pool:
             yield pool.acquire
     finally:
         pristine.close()
