@@ -47,6 +47,9 @@ def log_to_console(console: Console, level: int = logging.WARNING) -> None:
     if not any(isinstance(h, ConsoleHandler) for h in logger.handlers):
         logger.addHandler(ConsoleHandler(console, level))
     logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+    # A dependency may configure the root logger on import (swebench calls basicConfig at INFO):
+    # the package's records go to our handlers only, or every INFO line would reach the console.
+    logger.propagate = False
 
 
 class _RunLogHandler(logging.FileHandler):

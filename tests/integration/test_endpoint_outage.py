@@ -64,6 +64,7 @@ def test_a_run_against_an_endpoint_that_never_answers_ends_with_exit_3(tmp_path:
     assert "retrying for up to" in stderr
     assert "gave up after the 30 s retry budget" in stderr
     assert "run the same command again to continue" in stderr
+    assert " INFO " not in stderr, "INFO records go to run.log only, whoever configured the root logger"
     assert "gave up after the 30 s retry budget" in (tmp_path / "run" / "run.log").read_text()
 
 
