@@ -78,13 +78,15 @@ class RunData:
         """Human-readable notes on what this run lacks, for the report's header."""
         run_files = ("config.yaml", "usage.json", "results.json")
         notes = [f"{name} is missing" for name in run_files if not (self.root / name).is_file()]
+        # An instance whose generation ended with no candidate has nothing to test or grade.
+        with_candidates = [i for i in self.instances if i.generation is None or i.generation.candidates]
         counts = {
             "context.json": sum(i.context is None for i in self.instances),
             "candidates.json": sum(i.generation is None for i in self.instances),
             "trajectories": sum(not i.trajectories for i in self.instances),
-            "test_matrix.json": sum(i.test_matrix is None for i in self.instances),
+            "test_matrix.json": sum(i.test_matrix is None for i in with_candidates),
             "selection/": sum(not i.selections for i in self.instances),
-            "eval/": sum(not i.evals for i in self.instances),
+            "eval/": sum(not i.evals for i in with_candidates),
         }
         total = len(self.instances)
         notes += [f"{what}: missing for {n} of {total} instance(s)" for what, n in counts.items() if n]

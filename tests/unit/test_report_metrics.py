@@ -160,6 +160,14 @@ def test_coverage_and_accuracy_on_a_hand_built_run(tmp_path: Path) -> None:
     ]
 
 
+def test_an_instance_without_candidates_lacks_no_matrix_and_no_grade(tmp_path: Path) -> None:
+    """Nothing to test or grade is not an incomplete run (the quickstart's tiny model makes none)."""
+    store = _hand_built(tmp_path)
+    store.write("a", "candidates.json", GenerationResult(instance_id="a", candidates=(), tests=()))
+    missing = load_run(tmp_path).missing()
+    assert "test_matrix.json: missing for 1 of 2 instance(s)" in missing
+
+
 def test_an_unreadable_artifact_is_reported_not_raised(tmp_path: Path) -> None:
     _hand_built(tmp_path)
     (tmp_path / "a" / "candidates.json").write_text("{not json", encoding="utf-8")
