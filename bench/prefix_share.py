@@ -25,6 +25,8 @@ from sweagent.config import RunConfig
 from sweagent.context.providers import Bm25Provider
 from sweagent.context.tokens import ApproximateCounter
 from sweagent.datasets import checkout_instance, load_dataset
+from sweagent.execution.scripts import ScriptRun
+from sweagent.generation.observations import describe_run
 from sweagent.generation.stage import generation_prompt
 from sweagent.models.policies.gold import edit_blocks, reproduction_script
 from sweagent.models.prompt_layout import layout_messages, shared_prefix_fraction
@@ -42,7 +44,10 @@ def _trajectory_prompts(instance: Instance, files: list[tuple[str, str]], sample
     """The prompts one editing trajectory sends at turns 0..TURNS-1."""
     shared = generation_prompt(instance, files, workdir="/testbed", script_command="python3")
     seed = f"# reproduction test of sample {sample}\n" + reproduction_script(instance)
-    task = prompts.render("editing/task", iterations=8, script=seed)
+    seed_run = ScriptRun(exit_code=2, output=f"sample {sample}: issue present\n" + "trace line\n" * 12)
+    task = prompts.render(
+        "editing/task", iterations=8, script=seed, seed_output=describe_run(seed_run, 120, 6000)
+    )
     history: list[Message] = []
     result = []
     for turn in range(TURNS):

@@ -71,10 +71,8 @@ async def _seed_output(
         return tester.last_run
     artifact = trajectory_artifact("editing", index)
     store, instance_id = session.store, session.instance.instance_id
-    if (
-        store.done(instance_id, artifact)
-        and store.read(instance_id, artifact, Trajectory).status != "running"
-    ):
+    stored = store.load(instance_id, artifact, Trajectory)
+    if stored is not None and stored.status != "running":
         return ""  # finished: its first message is never sent again
     run = await session.runner.run_async(seed)
     return describe_run(run, session.runner.timeout, session.config.observation_chars)
