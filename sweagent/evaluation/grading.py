@@ -10,8 +10,9 @@ failed, and a non-zero exit code with no failure in the log means the log is not
 from __future__ import annotations
 
 import inspect
+import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -114,6 +115,11 @@ def grade_log(
         return _ungraded(instance, "the test output markers are missing or repeated: the log is not graded")
     statuses = parser(section)
     failed_somewhere = _reported_failing(parser, section.splitlines())
+    for described, bare in _described_tests(section.splitlines()).items():
+        if bare not in statuses and described in statuses:
+            statuses[bare] = statuses[described]
+        if described in failed_somewhere:
+            failed_somewhere.add(bare)
     passed = {test for test, status in statuses.items() if status in PASSING and test not in failed_somewhere}
     f2p = sum(test in passed for test in instance.FAIL_TO_PASS)
     p2p = sum(test in passed for test in instance.PASS_TO_PASS)
@@ -139,6 +145,26 @@ def grade_log(
         return Grade("unresolved", *counts, tests=grade_tests, detail=detail)
     everything_passed = f2p == counts[0].total and p2p == counts[1].total
     return Grade("resolved" if everything_passed else "unresolved", *counts, tests=grade_tests)
+
+
+_BARE_TEST = re.compile(r"^\S+ \([\w.]+\)$")
+
+
+def _described_tests(lines: Sequence[str]) -> dict[str, str]:
+    """unittest's verbose lines naming a test by its docstring, mapped to the test's own name.
+
+    At verbosity 2 unittest prints `name (module.Class)`, then the docstring's first line with the
+    status (`Checks X. ... ok`), and swebench's parser keys that status by the docstring line. Python
+    3.6 gave no docstring line for a docstring opening with a newline, so SWE-bench's records, made on
+    3.6, name such a test `name (module.Class)` where a newer Python's log names it by its docstring.
+    Keeping both keys grades the same test the same way whichever Python ran it.
+    """
+    pairs: dict[str, str] = {}
+    for bare, described in zip(lines, lines[1:], strict=False):
+        bare, described = bare.strip(), described.strip()
+        if _BARE_TEST.match(bare) and " ... " in described:
+            pairs[described.split(" ... ")[0]] = bare
+    return pairs
 
 
 def _reported_failing(parser: LogParser, lines: Iterable[str]) -> set[str]:

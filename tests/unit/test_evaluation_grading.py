@@ -125,3 +125,43 @@ def test_output_without_any_result_says_so() -> None:
     assert grade.status == "unresolved"
     assert "no test results" in grade.detail
     assert set(grade.tests.values()) == {"MISSING"}
+
+
+DJANGO_DESCRIBED = """\
+test_migrate_backwards (auth_tests.test_migrations.ProxyTests) ... ok
+test_migrate_with_existing_target_permission (auth_tests.test_migrations.ProxyTests)
+Permissions may already exist: ... {status}
+
+----------------------------------------------------------------------
+Ran 2 tests in 0.179s
+"""
+
+
+def _django_grade(status: str, exit_code: int) -> Grade:
+    instance = Instance(
+        instance_id="django__django-11283",
+        repo="django/django",
+        base_commit="0" * 40,
+        problem_statement="proxy permissions",
+        FAIL_TO_PASS=["test_migrate_with_existing_target_permission (auth_tests.test_migrations.ProxyTests)"],
+        PASS_TO_PASS=["test_migrate_backwards (auth_tests.test_migrations.ProxyTests)"],
+    )
+    parser = log_parser(instance)
+    assert parser is not None
+    markers = Markers.new()
+    log = frame_log(markers, DJANGO_DESCRIBED.format(status=status), exit_code)
+    return grade_log(instance, parser, log, markers, exit_code)
+
+
+def test_a_test_named_by_its_docstring_line_is_graded_under_its_own_name() -> None:
+    # Python 3.6 printed no docstring line for this docstring (it opens with a newline); 3.7 on do.
+    grade = _django_grade("ok", 0)
+    assert grade.status == "resolved"
+    assert grade.fail_to_pass == TestCount(passed=1, total=1)
+
+
+def test_a_failure_named_by_its_docstring_line_fails_the_test() -> None:
+    grade = _django_grade("FAIL", 1)
+    assert grade.status == "unresolved"
+    name = "test_migrate_with_existing_target_permission (auth_tests.test_migrations.ProxyTests)"
+    assert grade.tests[name] == "FAILED"

@@ -1,0 +1,266 @@
+"""Validate a stratified sample of SWE-bench Lite here: gold must resolve, empty must not (not in CI).
+
+Run: `python bench/coverage.py --repos-dir DIR [--size 60] [--out bench-out/coverage]`, where DIR holds
+`<owner>/<name>` git mirrors (the instances of those repositories are checked out at their true base
+commits). Repositories without a mirror get the PyPI source distribution of `lite-sdist-hits.tsv`
+(re-based checkouts); a repository with neither cannot be had here and is listed as such.
+
+The sample takes at least `--min-per-repo` instances from every repository whose code can be had and
+shares the rest out by each repository's weight in Lite (seeded, so the sample is the same each run),
+leaving out the bundled swe-mini instances (unless a repository has too few others). Each instance
+is validated by its own `sweagent validate` into `OUT/runs/<id>/`; an instance whose
+`validation.json` exists is not redone, so an interrupted benchmark resumes. Extra `-o key=value`
+options go to every validate run (the default builds an approximate environment where the spec's
+Python is missing: `environment.python=nearest`).
+
+Prints per repository: attempted, gold resolved, empty resolved, approximate environments, refused
+with reasons; then the instances not graded correctly; last line
+`ratio: <instances graded correctly / attempted>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+MINI = ROOT / "sweagent" / "datasets" / "data" / "swe-mini.jsonl"
+
+
+@dataclass
+class Outcome:
+    """One sampled instance's validation."""
+
+    instance_id: str
+    repo: str
+    source: str
+    gold: str = ""
+    empty: str = ""
+    detail: str = ""
+    approximate: bool = False
+    seconds: float = 0.0
+
+    @property
+    def correct(self) -> bool:
+        return self.gold == "resolved" and self.empty not in ("resolved", "")
+
+    @property
+    def refused(self) -> bool:
+        return self.gold in ("unsupported", "error", "env_failed", "") and not self.correct
+
+
+@dataclass
+class RepoLine:
+    attempted: int = 0
+    correct: int = 0
+    gold: int = 0
+    empty: int = 0
+    approximate: int = 0
+    refusals: Counter[str] = field(default_factory=Counter)
+
+
+def load_records(path: Path) -> dict[str, dict]:
+    return {
+        record["instance_id"]: record
+        for record in (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    }
+
+
+def sdist_pins(path: Path) -> dict[str, str]:
+    with path.open(newline="") as handle:
+        return {row["instance_id"]: row["sdist_version"] for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def package_of(repo: str) -> str:
+    return {"psf/requests": "requests", "pylint-dev/pylint": "pylint"}.get(repo, repo.split("/")[1])
+
+
+def sample(
+    records: dict[str, dict],
+    pins: dict[str, str],
+    repos_dir: Path | None,
+    size: int,
+    min_per_repo: int,
+    seed: int,
+) -> tuple[list[dict], dict[str, str]]:
+    """The sampled records (each with its source kind) and the repositories that cannot be had here."""
+    skip = set(load_records(MINI))
+    by_repo: dict[str, list[str]] = defaultdict(list)
+    held_back: dict[str, list[str]] = defaultdict(list)
+    unavailable: dict[str, str] = {}
+    for instance_id, record in sorted(records.items()):
+        repo = record["repo"]
+        mirrored = repos_dir is not None and (repos_dir / repo).exists()
+        if not mirrored and instance_id not in pins:
+            unavailable.setdefault(repo, "no git mirror in --repos-dir and no sdist pin")
+            continue
+        if instance_id not in skip:
+            by_repo[repo].append(instance_id)
+        else:
+            held_back[repo].append(instance_id)
+    for repo, ids in held_back.items():
+        if len(by_repo[repo]) < min_per_repo:  # too few others: swe-mini's own count here too
+            by_repo[repo] += ids[: min_per_repo - len(by_repo[repo])]
+    for repo in by_repo:
+        unavailable.pop(repo, None)
+    rng = random.Random(seed)
+    quota = {repo: min(min_per_repo, len(ids)) for repo, ids in by_repo.items()}
+    weight = {repo: len(ids) for repo, ids in by_repo.items()}
+    while sum(quota.values()) < size and any(quota[r] < weight[r] for r in quota):
+        repo = max((r for r in quota if quota[r] < weight[r]), key=lambda r: weight[r] / (quota[r] + 1))
+        quota[repo] += 1
+    chosen: list[dict] = []
+    for repo, ids in sorted(by_repo.items()):
+        for instance_id in sorted(rng.sample(ids, quota[repo])):
+            record = dict(records[instance_id])
+            mirrored = repos_dir is not None and (repos_dir / repo).exists()
+            if not mirrored:
+                pin = {"type": "sdist", "package": package_of(repo), "version": pins[instance_id]}
+                record["source"] = pin
+            record["_source"] = "git mirror" if mirrored else f"sdist {pins[instance_id]}"
+            chosen.append(record)
+    return chosen, unavailable
+
+
+def validate(record: dict, out: Path, repos_dir: Path | None, overrides: list[str], limit: float) -> Outcome:
+    instance_id = record["instance_id"]
+    outcome = Outcome(instance_id, record["repo"], record["_source"])
+    run_dir = out / "runs" / instance_id
+    result = run_dir / "validation.json"
+    if not result.exists():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        dataset = run_dir / "instance.jsonl"
+        clean = {key: value for key, value in record.items() if not key.startswith("_")}
+        dataset.write_text(json.dumps(clean) + "\n")
+        command = [sys.executable, "-m", "sweagent", "validate", "--dataset", str(dataset), "--run-dir",
+                   str(run_dir)]  # fmt: skip
+        if repos_dir is not None:
+            command += ["--repos-dir", str(repos_dir)]
+        for override in overrides:
+            command += ["-o", override]
+        started = time.monotonic()
+        with (run_dir / "validate.log").open("w") as log:
+            try:
+                subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, timeout=limit, check=False)
+            except subprocess.TimeoutExpired:
+                outcome.detail = f"validate did not finish within {limit:g} s"
+        (run_dir / "seconds").write_text(f"{time.monotonic() - started:.1f}\n")
+    if result.exists():
+        data = json.loads(result.read_text())["instances"].get(instance_id, {})
+        outcome.gold = data.get("gold", "")
+        outcome.empty = data.get("empty", "")
+        outcome.detail = data.get("detail", "") or outcome.detail
+        outcome.approximate = bool(data.get("approximate"))
+    elif not outcome.detail:
+        log = (run_dir / "validate.log").read_text(errors="replace").strip().splitlines()
+        outcome.detail = f"validate wrote no validation.json: {log[-1] if log else 'no output'}"
+    seconds = run_dir / "seconds"
+    outcome.seconds = float(seconds.read_text()) if seconds.exists() else 0.0
+    return outcome
+
+
+def reason(outcome: Outcome) -> str:
+    detail = " ".join(outcome.detail.split())
+    return f"{outcome.gold or 'no result'}: {detail[:160] or 'no detail recorded'}"
+
+
+def report(outcomes: list[Outcome], unavailable: dict[str, str]) -> None:
+    lines: dict[str, RepoLine] = defaultdict(RepoLine)
+    for outcome in outcomes:
+        line = lines[outcome.repo]
+        line.attempted += 1
+        line.correct += outcome.correct
+        line.gold += outcome.gold == "resolved"
+        line.empty += outcome.empty == "resolved"
+        line.approximate += outcome.approximate
+        if outcome.refused:
+            line.refusals[reason(outcome)] += 1
+    header = f"{'repository':<26} {'attempted':>9} {'correct':>7} {'gold ok':>7} {'empty ok':>8} "
+    header += f"{'approx':>6}"
+    print(header)
+    print("-" * len(header))
+    total = RepoLine()
+    for repo, line in sorted(lines.items()):
+        print(
+            f"{repo:<26} {line.attempted:>9} {line.correct:>7} {line.gold:>7} {line.empty:>8} "
+            f"{line.approximate:>6}"
+        )
+        for text, count in line.refusals.most_common():
+            print(f"    refused {count}: {text}")
+        total.attempted += line.attempted
+        total.correct += line.correct
+        total.gold += line.gold
+        total.empty += line.empty
+        total.approximate += line.approximate
+    print(
+        f"{'all':<26} {total.attempted:>9} {total.correct:>7} {total.gold:>7} {total.empty:>8} "
+        f"{total.approximate:>6}"
+    )
+    for repo, why in sorted(unavailable.items()):
+        print(f"not attempted: {repo}: {why}")
+    wrong = [o for o in outcomes if not o.correct and not o.refused]
+    if wrong:
+        print("graded differently from the official expectation (gold resolved, empty not):")
+        for outcome in wrong:
+            approximate = " (approximate env)" if outcome.approximate else ""
+            print(
+                f"    {outcome.instance_id} [{outcome.source}]{approximate}: gold {outcome.gold}, "
+                f"empty {outcome.empty}: {' '.join(outcome.detail.split())[:160]}"
+            )
+    hours = sum(o.seconds for o in outcomes) / 3600
+    print(f"validation time {hours:.2f} h over {len(outcomes)} instances")
+    print(f"ratio: {total.correct / total.attempted if total.attempted else 0.0:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos-dir", type=Path, default=None)
+    parser.add_argument("--lite", type=Path, default=SHARED / "swe-bench-lite-test.jsonl")
+    parser.add_argument("--sdist-hits", type=Path, default=SHARED / "lite-sdist-hits.tsv")
+    parser.add_argument("--size", type=int, default=60)
+    parser.add_argument("--min-per-repo", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--out", type=Path, default=Path("bench-out/coverage"))
+    parser.add_argument("--limit", type=float, default=3600.0, help="seconds one instance may take")
+    parser.add_argument("--only", default="", help="comma-separated instance ids of the sample to run")
+    parser.add_argument("--plan", action="store_true", help="print the sample and stop")
+    parser.add_argument("-o", "--override", action="append", default=None)
+    args = parser.parse_args()
+    overrides = args.override if args.override is not None else ["environment.python=nearest"]
+    records = load_records(args.lite)
+    chosen, unavailable = sample(
+        records, sdist_pins(args.sdist_hits), args.repos_dir, args.size, args.min_per_repo, args.seed
+    )
+    if args.plan:
+        for record in chosen:
+            print(f"{record['instance_id']:<40} {record['version']:<6} {record['_source']}")
+        print(dict(Counter(record["repo"] for record in chosen)))
+        return
+    only = {part for part in args.only.split(",") if part}
+    outcomes: list[Outcome] = []
+    for number, record in enumerate(chosen, start=1):
+        if only and record["instance_id"] not in only:
+            continue
+        outcome = validate(record, args.out, args.repos_dir, overrides, args.limit)
+        verdict = "ok" if outcome.correct else ("refused" if outcome.refused else "WRONG")
+        print(
+            f"[{number}/{len(chosen)}] {outcome.instance_id}: gold {outcome.gold or '-'}, "
+            f"empty {outcome.empty or '-'} -> {verdict} ({outcome.seconds:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        outcomes.append(outcome)
+    report(outcomes, unavailable)
+
+
+if __name__ == "__main__":
+    main()
