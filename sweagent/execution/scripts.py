@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from sandbox.protocol import Sandbox
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_transient
-from sweagent.generation.edits import EditBlock, apply_edit
-from sweagent.generation.repo_files import SandboxFiles
+from sweagent.edits.blocks import EditBlock, apply_edit
+from sweagent.edits.repo_files import SandboxFiles
 
 __all__ = ["SCRIPT_PATH", "PatchFailed", "ScriptRun", "ScriptRunner", "SandboxLender", "verdict_of"]
 

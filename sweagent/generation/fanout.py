@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import asyncio
 
-from sweagent.errors import BudgetExceeded, ContextLengthExceeded, InfrastructureUnavailable, ModelError
-from sweagent.generation.editing_state_machine import EditingStateMachine
-from sweagent.generation.observations import describe_run
-from sweagent.generation.testing_state_machine import TestingStateMachine
-from sweagent.generation.trajectory import (
+from sweagent.agent.observations import describe_run
+from sweagent.agent.trajectory import (
     InstanceSession,
     Reply,
     messages_for,
     run_trajectory,
     trajectory_artifact,
 )
+from sweagent.errors import BudgetExceeded, ContextLengthExceeded, InfrastructureUnavailable, ModelError
+from sweagent.generation.editing_state_machine import EditingStateMachine
+from sweagent.generation.testing_state_machine import TestingStateMachine
 from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, TestScript, Trajectory, Usage, content_id

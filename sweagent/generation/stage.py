@@ -22,12 +22,12 @@ from sandbox.docker import DockerSandbox
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
 from sandbox.transient import RetryPolicy
+from sweagent.agent.history import estimate_tokens, request_limit
+from sweagent.agent.trajectory import InstanceSession
 from sweagent.config import RunConfig
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.generation.fanout import CANDIDATES_ARTIFACT, generate_instance
-from sweagent.generation.history import estimate_tokens, request_limit
-from sweagent.generation.trajectory import InstanceSession
 from sweagent.models.prompt_layout import SharedPrompt
 from sweagent.models.protocol import Model
 from sweagent.models.window import turn_room_tokens

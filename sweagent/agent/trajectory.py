@@ -1,4 +1,4 @@
-"""The turn loop every generation trajectory shares: ask, parse, act, observe, save.
+"""The turn loop every trajectory shares (testing, editing, selection): ask, parse, act, observe, save.
 
 A state machine (testing, editing) only says what an action does; this loop owns the rest:
 building the messages (the shared prefix first), calling the model with the turn's purpose,
@@ -14,6 +14,8 @@ from typing import Protocol
 
 import prompts
 from sandbox.errors import SandboxError
+from sweagent.agent.actions import Action, parse_reply
+from sweagent.agent.history import estimate_tokens, fit_history, request_limit, shrink_limit
 from sweagent.config import GenerationConfig
 from sweagent.errors import (
     BudgetExceeded,
@@ -23,8 +25,6 @@ from sweagent.errors import (
     ModelError,
 )
 from sweagent.execution.scripts import PatchFailed, ScriptRunner
-from sweagent.generation.actions import Action, parse_reply
-from sweagent.generation.history import estimate_tokens, fit_history, request_limit, shrink_limit
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import Instance, Trajectory, TrajectoryStatus, Turn, Usage
