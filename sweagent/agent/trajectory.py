@@ -28,9 +28,9 @@ from sweagent.execution.scripts import PatchFailed, ScriptRunner
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import Instance, Trajectory, TrajectoryStatus, Turn, Usage
-from sweagent.store import RunStore
+from sweagent.store import RunStore, trajectory_artifact
 
-__all__ = ["InstanceSession", "Reply", "StateMachine", "Step", "run_trajectory", "trajectory_artifact"]
+__all__ = ["InstanceSession", "Reply", "StateMachine", "Step", "run_trajectory"]
 
 DEFAULT_MAX_TOKENS = 4096
 """The reply size assumed when the session names none (the endpoint's default)."""
@@ -89,10 +89,6 @@ class StateMachine(Protocol):
     async def step(self, action: Action, remaining: int) -> Step:
         """Carry out `action`; raise FormatError when it cannot be (fed back to the model)."""
         ...
-
-
-def trajectory_artifact(kind: str, sample: int) -> str:
-    return f"trajectories/{kind}-{sample}.json"
 
 
 async def run_trajectory(

@@ -24,10 +24,9 @@ from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_tran
 from sweagent.execution.scripts import SandboxLender, verdict_of
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, TestMatrix, TestOutcome, TestScript, content_id
-from sweagent.store import RunStore
+from sweagent.store import MATRIX_ARTIFACT, RunStore
 
 __all__ = [
-    "MATRIX_ARTIFACT",
     "ORIGINAL",
     "TestMatrixRunner",
     "outcome_of",
@@ -36,7 +35,6 @@ __all__ = [
     "unique_tests",
 ]
 
-MATRIX_ARTIFACT = "test_matrix.json"
 ORIGINAL = "original"
 """The row of the unpatched code."""
 

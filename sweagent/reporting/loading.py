@@ -12,7 +12,15 @@ import yaml
 from pydantic import BaseModel
 
 from sweagent.records import Context, EvalResult, GenerationResult, Selection, TestMatrix, Trajectory
-from sweagent.store import safe_name
+from sweagent.store import (
+    CANDIDATES_ARTIFACT,
+    CONFIG_FILE,
+    CONTEXT_ARTIFACT,
+    MATRIX_ARTIFACT,
+    RESULTS_FILE,
+    USAGE_FILE,
+    safe_name,
+)
 
 __all__ = ["InstanceRun", "RunData", "load_run"]
 
@@ -76,15 +84,15 @@ class RunData:
 
     def missing(self) -> list[str]:
         """Human-readable notes on what this run lacks, for the report's header."""
-        run_files = ("config.yaml", "usage.json", "results.json")
+        run_files = (CONFIG_FILE, USAGE_FILE, RESULTS_FILE)
         notes = [f"{name} is missing" for name in run_files if not (self.root / name).is_file()]
         # An instance whose generation ended with no candidate has nothing to test or grade.
         with_candidates = [i for i in self.instances if i.generation is None or i.generation.candidates]
         counts = {
-            "context.json": sum(i.context is None for i in self.instances),
-            "candidates.json": sum(i.generation is None for i in self.instances),
+            CONTEXT_ARTIFACT: sum(i.context is None for i in self.instances),
+            CANDIDATES_ARTIFACT: sum(i.generation is None for i in self.instances),
             "trajectories": sum(not i.trajectories for i in self.instances),
-            "test_matrix.json": sum(i.test_matrix is None for i in with_candidates),
+            MATRIX_ARTIFACT: sum(i.test_matrix is None for i in with_candidates),
             "selection/": sum(not i.selections for i in self.instances),
             "eval/": sum(not i.evals for i in with_candidates),
         }
@@ -96,9 +104,9 @@ class RunData:
 def load_run(root: Path) -> RunData:
     """Read the run directory at `root`; unreadable files are listed in `problems`, never raised."""
     run = RunData(root=root)
-    run.config = _read_mapping(root / "config.yaml", run.problems, yaml_file=True)
-    run.usage = _read_mapping(root / "usage.json", run.problems)
-    run.results = _read_mapping(root / "results.json", run.problems)
+    run.config = _read_mapping(root / CONFIG_FILE, run.problems, yaml_file=True)
+    run.usage = _read_mapping(root / USAGE_FILE, run.problems)
+    run.results = _read_mapping(root / RESULTS_FILE, run.problems)
     result_entries = (run.results or {}).get("instances", {})
     results = result_entries if isinstance(result_entries, dict) else {}
     by_dir = {safe_name(iid): iid for iid in results}
@@ -120,9 +128,9 @@ def load_run(root: Path) -> RunData:
 def _load_instance(directory: Path, instance_id: str | None) -> InstanceRun | None:
     instance = InstanceRun(instance_id or directory.name, directory)
     problems = instance.problems
-    instance.context = _read(directory / "context.json", Context, problems)
-    instance.generation = _read(directory / "candidates.json", GenerationResult, problems)
-    instance.test_matrix = _read(directory / "test_matrix.json", TestMatrix, problems)
+    instance.context = _read(directory / CONTEXT_ARTIFACT, Context, problems)
+    instance.generation = _read(directory / CANDIDATES_ARTIFACT, GenerationResult, problems)
+    instance.test_matrix = _read(directory / MATRIX_ARTIFACT, TestMatrix, problems)
     for path in sorted((directory / "trajectories").glob("*.json")):
         if _TRAJECTORY_NAME.match(path.stem) and (trajectory := _read(path, Trajectory, problems)):
             instance.trajectories[path.stem] = trajectory
