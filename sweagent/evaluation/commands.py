@@ -17,9 +17,9 @@ from rich.table import Table
 from sandbox.engine import connect
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.loading import load_dataset
+from sweagent.datasets.predictions import Prediction, read_predictions
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import DatasetError, StoreError
-from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, results_table, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from sweagent.datasets.predictions import Prediction, read_predictions
 from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import DatasetError
-from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, Instance, PatchKind
 from sweagent.selection.patch_checks import JUNK, checked_kind, text_kind

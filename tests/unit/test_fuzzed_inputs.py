@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from sweagent.config import load_config
 from sweagent.datasets.loading import load_dataset
+from sweagent.datasets.predictions import read_predictions
 from sweagent.errors import SweAgentError
-from sweagent.evaluation.predictions import read_predictions
 from sweagent.records import GenerationResult
 from sweagent.store import CANDIDATES_ARTIFACT, RunStore
 
