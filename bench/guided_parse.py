@@ -24,12 +24,12 @@ from collections import Counter
 from pathlib import Path
 
 import prompts
+from sweagent.agent.actions import parse_reply
 from sweagent.config import RunConfig
 from sweagent.context.providers import Bm25Provider
 from sweagent.context.tokens import ApproximateCounter
 from sweagent.datasets import checkout_instance, load_dataset
 from sweagent.errors import FormatError
-from sweagent.generation.actions import parse_reply
 from sweagent.generation.stage import generation_prompt
 from sweagent.models.guidance import Guidance
 from sweagent.models.openai_compat import OpenAICompatModel

@@ -21,12 +21,12 @@ import tempfile
 from pathlib import Path
 
 import prompts
+from sweagent.agent.observations import describe_run
 from sweagent.config import RunConfig
 from sweagent.context.providers import Bm25Provider
 from sweagent.context.tokens import ApproximateCounter
 from sweagent.datasets import checkout_instance, load_dataset
 from sweagent.execution.scripts import ScriptRun
-from sweagent.generation.observations import describe_run
 from sweagent.generation.stage import generation_prompt
 from sweagent.models.policies.gold import edit_blocks, reproduction_script
 from sweagent.models.prompt_layout import layout_messages, shared_prefix_fraction

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up everything (see bootstrap.sh), then runs the linters, the type checker and the tests.
+# Sets up everything (see bootstrap.sh), then runs the linters, the type checker, the import contracts
+# (lint-imports, configured in pyproject.toml) and the tests.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -8,4 +9,5 @@ source scripts/bootstrap.sh dev,local
 ruff check .
 ruff format --check .
 mypy
+lint-imports
 pytest "$@"

@@ -31,7 +31,7 @@ from sweagent.models.usage import UsageLedger
 from sweagent.records import Instance, content_id
 from sweagent.run_lock import hold_run_directory
 from sweagent.stages import BUILT_STAGES, STAGES, run_stages
-from sweagent.store import atomic_write_text
+from sweagent.store import CONFIG_FILE, USAGE_FILE, atomic_write_text
 
 __all__ = ["BUILT_STAGES", "STAGES", "RunRequest", "parse_stages", "resolve_config", "run_command"]
 
@@ -128,7 +128,7 @@ def default_run_dir(dataset: str, root: Path = Path("runs")) -> Path:
 
 def check_resumable(run_dir: Path, config: RunConfig, *, force: bool = False) -> None:
     """Refuse to continue a run directory with a different config, naming the keys, unless `force`."""
-    stored_path = run_dir / "config.yaml"
+    stored_path = run_dir / CONFIG_FILE
     if force or not stored_path.is_file():
         return
     try:
@@ -239,9 +239,9 @@ def _run_in(
     console: Console,
 ) -> int:
     check_resumable(run_dir, config, force=request.force)
-    atomic_write_text(run_dir / "config.yaml", config.to_yaml())
+    atomic_write_text(run_dir / CONFIG_FILE, config.to_yaml())
     console.print(f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(instances)}")
-    usage_path = run_dir / "usage.json"
+    usage_path = run_dir / USAGE_FILE
     # A continued run adds to what the interrupted one spent.
     ledger = (
         UsageLedger.read(usage_path, config.models.prices)
@@ -265,7 +265,7 @@ def _run_in(
                 )
                 raise
     finally:
-        ledger.write(run_dir / "usage.json")
+        ledger.write(run_dir / USAGE_FILE)
     from sweagent.reporting import write_report
 
     written = write_report(run_dir, html=True)

@@ -8,8 +8,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sandbox.result import ExecResult
-
 __all__ = [
     "Candidate",
     "Context",
@@ -18,7 +16,6 @@ __all__ = [
     "EvalResult",
     "EvalStatus",
     "GenerationResult",
-    "ExecResult",
     "Instance",
     "PatchKind",
     "Selection",

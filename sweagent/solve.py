@@ -33,7 +33,15 @@ from sweagent.pipeline import check_resumable, claimed_run, config_with_shortcut
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.run_lock import hold_run_directory
 from sweagent.stages import run_stages
-from sweagent.store import RunStore, atomic_write_text
+from sweagent.store import (
+    CANDIDATES_ARTIFACT,
+    CONFIG_FILE,
+    INSTANCE_ARTIFACT,
+    USAGE_FILE,
+    RunStore,
+    atomic_write_text,
+    selection_artifact,
+)
 
 __all__ = ["SolveRequest", "apply_patch", "commit_on_branch", "solve_command"]
 
@@ -133,10 +141,10 @@ def _solve_in(
     check_resumable(run_dir, config, force=request.force)
     store = RunStore(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.yaml", config.to_yaml())
-    store.write(instance.instance_id, "instance.json", instance)
+    atomic_write_text(run_dir / CONFIG_FILE, config.to_yaml())
+    store.write(instance.instance_id, INSTANCE_ARTIFACT, instance)
     console.print(f"run directory: {run_dir}  instance: {instance.instance_id}")
-    usage = run_dir / "usage.json"
+    usage = run_dir / USAGE_FILE
     ledger = (
         UsageLedger.read(usage, config.models.prices)
         if usage.is_file()
@@ -173,13 +181,11 @@ def _solve_in(
 
 def chosen_patch(store: RunStore, instance: Instance, selector: str) -> str:
     """The patch the selector chose, "" when it chose none."""
-    from sweagent.selection.stage import selection_artifact
-
     iid = instance.instance_id
     if not store.done(iid, selection_artifact(selector)):
         return ""
     chosen = store.read(iid, selection_artifact(selector), Selection).candidate_id
-    candidates = store.read(iid, "candidates.json", GenerationResult).candidates
+    candidates = store.read(iid, CANDIDATES_ARTIFACT, GenerationResult).candidates
     return next((c.patch for c in candidates if c.id == chosen), "")
 
 

@@ -31,7 +31,16 @@ from sweagent.models.protocol import Model
 from sweagent.models.usage import Budget, UsageLedger
 from sweagent.models.window import apply_plan, plan_run
 from sweagent.records import GenerationResult, Instance, Selection
-from sweagent.store import RunStore, atomic_write_text
+from sweagent.store import (
+    CANDIDATES_ARTIFACT,
+    CONTEXT_ARTIFACT,
+    ENVIRONMENT_ARTIFACT,
+    PREDICTIONS_FILE,
+    USAGE_FILE,
+    RunStore,
+    atomic_write_text,
+    selection_artifact,
+)
 
 __all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "fit_windows", "run_stages"]
 
@@ -62,7 +71,7 @@ def dataset_image(sources: RepoSources, config: RunConfig, run_dir: Path) -> Ima
         if known is not None:
             return known.image
         info = providers.prepare(instance, client=client, sources=sources)
-        store.write(instance.instance_id, "environment.json", info)
+        store.write(instance.instance_id, ENVIRONMENT_ARTIFACT, info)
         return info.image
 
     return image_for
@@ -109,7 +118,7 @@ async def run_stages(
             for iid, outcome in sorted(outcomes.items()):
                 logger.info("stage %s: %s %s %s", stage, iid, outcome.status, _summary(outcome))
             failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
-            ledger.write(run_dir / "usage.json")
+            ledger.write(run_dir / USAGE_FILE)
     finally:
         await primary.close()
         await relevance.close()
@@ -135,9 +144,9 @@ def _models_needed(
     store = RunStore(run_dir)
     wanted: list[ModelConfig] = []
     if "context" in stages and config.context.provider == "relevance":
-        if any(not store.done(i.instance_id, "context.json") for i in instances):
+        if any(not store.done(i.instance_id, CONTEXT_ARTIFACT) for i in instances):
             wanted += [config.models.relevance, config.models.primary]
-    if "generate" in stages and any(not store.done(i.instance_id, "candidates.json") for i in instances):
+    if "generate" in stages and any(not store.done(i.instance_id, CANDIDATES_ARTIFACT) for i in instances):
         wanted.append(config.models.primary)
     unique = {(m.name, m.base_url): m for m in wanted if m.base_url and not m.name.startswith(_TEST_MODELS)}
     return list(unique.values())
@@ -224,19 +233,17 @@ async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any
 
 def write_predictions(store: RunStore, instances: Sequence[Instance], spec: str) -> None:
     """`predictions.jsonl` in SWE-bench's format: each instance's selected patch ("" when none)."""
-    from sweagent.selection.stage import selection_artifact
-
     rows = []
     for instance in instances:
         iid = instance.instance_id
         patch = ""
-        if store.done(iid, selection_artifact(spec)) and store.done(iid, "candidates.json"):
+        if store.done(iid, selection_artifact(spec)) and store.done(iid, CANDIDATES_ARTIFACT):
             chosen = store.read(iid, selection_artifact(spec), Selection).candidate_id
-            candidates = store.read(iid, "candidates.json", GenerationResult).candidates
+            candidates = store.read(iid, CANDIDATES_ARTIFACT, GenerationResult).candidates
             patch = next((c.patch for c in candidates if c.id == chosen), "")
         row = {"instance_id": iid, "model_name_or_path": f"sweagent:{spec}", "model_patch": patch}
         rows.append(json.dumps(row, sort_keys=True))
-    atomic_write_text(store.root / "predictions.jsonl", "\n".join(rows) + "\n")
+    atomic_write_text(store.root / PREDICTIONS_FILE, "\n".join(rows) + "\n")
 
 
 async def _evaluate(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:

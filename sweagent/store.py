@@ -14,11 +14,73 @@ from pydantic import BaseModel
 
 from sweagent.errors import DiskFull, StoreError
 
-__all__ = ["RunStore", "atomic_write_text", "no_space", "quarantine", "read_json", "safe_name"]
+__all__ = [
+    "CANDIDATES_ARTIFACT",
+    "COMPARE_FILE",
+    "CONFIG_FILE",
+    "CONTEXT_ARTIFACT",
+    "ENVIRONMENT_ARTIFACT",
+    "IMPORTS_ARTIFACT",
+    "INSTANCE_ARTIFACT",
+    "MATRIX_ARTIFACT",
+    "PREDICTIONS_FILE",
+    "REGRESSION_ARTIFACT",
+    "REPORT_HTML",
+    "REPORT_MD",
+    "RESULTS_FILE",
+    "RunStore",
+    "SCAN_ARTIFACT",
+    "USAGE_FILE",
+    "VALIDATION_FILE",
+    "atomic_write_text",
+    "eval_artifact",
+    "no_space",
+    "quarantine",
+    "read_json",
+    "safe_name",
+    "selection_artifact",
+    "trajectory_artifact",
+]
 
 R = TypeVar("R", bound=BaseModel)
 
 logger = logging.getLogger(__name__)
+
+# What a run directory holds: every artifact's name is spelled here and nowhere else.
+# Per run, relative to runs/<run_id>/:
+CONFIG_FILE = "config.yaml"
+USAGE_FILE = "usage.json"
+RESULTS_FILE = "results.json"
+PREDICTIONS_FILE = "predictions.jsonl"
+COMPARE_FILE = "compare.json"
+VALIDATION_FILE = "validation.json"
+REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+# Per instance, relative to runs/<run_id>/<instance_id>/:
+INSTANCE_ARTIFACT = "instance.json"
+"""The instance record, kept with imported candidates so `select` can run without the dataset."""
+ENVIRONMENT_ARTIFACT = "environment.json"
+CONTEXT_ARTIFACT = "context.json"
+SCAN_ARTIFACT = "context_scan.json"
+CANDIDATES_ARTIFACT = "candidates.json"
+IMPORTS_ARTIFACT = "imports.json"
+MATRIX_ARTIFACT = "test_matrix.json"
+REGRESSION_ARTIFACT = "regression.json"
+
+
+def trajectory_artifact(kind: str, sample: int) -> str:
+    """Where the `kind` trajectory (testing, editing) of parallel sample `sample` is saved."""
+    return f"trajectories/{kind}-{sample}.json"
+
+
+def selection_artifact(selector: str) -> str:
+    """Where a selector's (or chain's) `Selection` is saved."""
+    return f"selection/{safe_name(selector)}.json"
+
+
+def eval_artifact(candidate_id: str, suffix: str = ".json") -> str:
+    """Where a candidate's `EvalResult` (or, with suffix ".log", its test log) is saved."""
+    return f"eval/{candidate_id}{suffix}"
 
 
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})

@@ -24,6 +24,7 @@ from docker import DockerClient
 
 from sandbox.engine import LABEL, labels
 from sandbox.errors import SandboxError
+from sandbox.images.build import build_failure
 
 __all__ = [
     "DISTS",
@@ -211,12 +212,6 @@ def ensure_base(
                 rm=True,
                 forcerm=True,  # the legacy builder otherwise leaves failed steps' containers behind
             )
-        except docker.errors.BuildError as err:
-            log = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in err.build_log)
-            tail = "\n".join(log.strip().splitlines()[-15:])
-            msg = f"building {tag} failed: {err.msg}\n{tail}"
-            raise SandboxError(msg) from err
-        except docker.errors.APIError as err:
-            msg = f"building {tag} failed: {err.explanation or err}"
-            raise SandboxError(msg) from err
+        except (docker.errors.BuildError, docker.errors.APIError) as err:
+            raise build_failure(tag, err) from err
     return tag

@@ -13,7 +13,7 @@ from docker import DockerClient
 from sandbox.engine import labels
 from sandbox.errors import SandboxError
 
-__all__ = ["build_image"]
+__all__ = ["build_failure", "build_image"]
 
 
 def build_image(
@@ -38,12 +38,15 @@ def build_image(
         client.images.build(
             fileobj=buffer, custom_context=True, tag=tag, labels=labels(kind), rm=True, forcerm=True
         )
-    except docker.errors.BuildError as err:
+    except (docker.errors.BuildError, docker.errors.APIError) as err:
+        raise build_failure(tag, err) from err
+    return tag
+
+
+def build_failure(tag: str, err: docker.errors.BuildError | docker.errors.APIError) -> SandboxError:
+    """Why building `tag` failed: the builder's message and the last lines of its log, or the engine's."""
+    if isinstance(err, docker.errors.BuildError):
         log = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in err.build_log)
         tail = "\n".join(log.strip().splitlines()[-15:])
-        msg = f"building {tag} failed: {err.msg}\n{tail}"
-        raise SandboxError(msg) from err
-    except docker.errors.APIError as err:
-        msg = f"building {tag} failed: {err.explanation or err}"
-        raise SandboxError(msg) from err
-    return tag
+        return SandboxError(f"building {tag} failed: {err.msg}\n{tail}")
+    return SandboxError(f"building {tag} failed: {err.explanation or err}")

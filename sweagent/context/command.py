@@ -16,7 +16,7 @@ from sweagent.datasets.loading import load_dataset
 from sweagent.datasets.repos import RepoSources
 from sweagent.models.factory import build_model
 from sweagent.models.usage import Budget, UsageLedger
-from sweagent.store import atomic_write_text
+from sweagent.store import CONFIG_FILE, USAGE_FILE, atomic_write_text
 
 __all__ = ["context_command", "outcome_table"]
 
@@ -75,10 +75,10 @@ def context_command(
     loaded = load_dataset(dataset, instances=list(instances) if instances else None, filter=filter_)
     run_dir = run_dir or Path("runs") / time.strftime("context-%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
-    config_path = run_dir / "config.yaml"
+    config_path = run_dir / CONFIG_FILE
     if not config_path.exists():
         atomic_write_text(config_path, config.to_yaml())
-    usage_path = run_dir / "usage.json"
+    usage_path = run_dir / USAGE_FILE
     ledger = (
         UsageLedger.read(usage_path, config.models.prices)
         if usage_path.exists()

@@ -32,12 +32,9 @@ from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.models.protocol import Model
 from sweagent.records import Context, Instance
-from sweagent.store import RunStore
+from sweagent.store import CONTEXT_ARTIFACT, SCAN_ARTIFACT, RunStore
 
-__all__ = ["CONTEXT_ARTIFACT", "SCAN_ARTIFACT", "ContextOutcome", "build_provider", "run_context_stage"]
-
-CONTEXT_ARTIFACT = "context.json"
-SCAN_ARTIFACT = "context_scan.json"
+__all__ = ["ContextOutcome", "build_provider", "run_context_stage"]
 
 
 class ContextOutcome(BaseModel):

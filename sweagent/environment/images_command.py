@@ -16,12 +16,12 @@ from rich.table import Table
 from sandbox.engine import connect
 from sandbox.errors import SandboxError
 from sweagent.config import EnvironmentConfig
-from sweagent.datasets import RepoSources, load_dataset
+from sweagent.datasets import LoadedDataset, RepoSources, load_dataset
 from sweagent.environment.providers import EnvironmentProviders
 from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
 from sweagent.records import EnvironmentInfo, Instance
 
-__all__ = ["ImageOutcome", "build_images", "build_images_command", "outcomes_table"]
+__all__ = ["ImageOutcome", "build_images", "build_images_command", "load_reporting", "outcomes_table"]
 
 
 class ImageOutcome(BaseModel):
@@ -104,13 +104,9 @@ def build_images_command(
 ) -> int:
     """Build every selected instance's image; 0 when none failed (unsupported is not a failure), 1, or 2."""
     console = console or Console(stderr=True, soft_wrap=True)
-    try:
-        loaded = load_dataset(dataset, instances=instances, filter=filter_)
-    except DatasetError as err:
-        console.print(f"error: {err}", highlight=False, markup=False)
+    loaded = load_reporting(console, dataset, instances, filter_)
+    if loaded is None:
         return 2
-    for problem in loaded.problems:
-        console.print(f"skipped: {problem}", highlight=False, markup=False)
     try:
         client = connect()
     except SandboxError as err:
@@ -146,3 +142,17 @@ def build_images_command(
         highlight=False,
     )
     return 1 if counts["failed"] else 0
+
+
+def load_reporting(
+    console: Console, dataset: str, instances: list[str] | None, filter_: str | None
+) -> LoadedDataset | None:
+    """The selected instances, each skipped one printed; None (after printing why) when unreadable."""
+    try:
+        loaded = load_dataset(dataset, instances=instances, filter=filter_)
+    except DatasetError as err:
+        console.print(f"error: {err}", highlight=False, markup=False)
+        return None
+    for problem in loaded.problems:
+        console.print(f"skipped: {problem}", highlight=False, markup=False)
+    return loaded

@@ -15,9 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from sweagent.config import EnvironmentConfig
-from sweagent.datasets import load_dataset
+from sweagent.environment.images_command import load_reporting
 from sweagent.environment.providers import EnvironmentProviders, PlannedEnvironment
-from sweagent.errors import DatasetError
 from sweagent.store import atomic_write_text
 
 __all__ = ["plan_command", "plan_line", "plan_table", "refusal_reasons"]
@@ -90,13 +89,9 @@ def plan_command(
     """Print the plan; 0 (refusals are an answer, not a failure), 2 for a dataset that cannot be read."""
     console = console or Console(stderr=True, soft_wrap=True)
     out = out or Console(soft_wrap=True, highlight=False, markup=False)
-    try:
-        loaded = load_dataset(dataset, instances=instances, filter=filter_)
-    except DatasetError as err:
-        console.print(f"error: {err}", highlight=False, markup=False)
+    loaded = load_reporting(console, dataset, instances, filter_)
+    if loaded is None:
         return 2
-    for problem in loaded.problems:
-        console.print(f"skipped: {problem}", highlight=False, markup=False)
     providers = EnvironmentProviders(environment)
     plan = [providers.plan(instance) for instance in loaded.instances]
     for planned in plan:

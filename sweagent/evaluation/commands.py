@@ -17,20 +17,19 @@ from rich.table import Table
 from sandbox.engine import connect
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.loading import load_dataset
+from sweagent.datasets.predictions import Prediction, read_predictions
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import DatasetError, StoreError
-from sweagent.evaluation.predictions import Prediction, read_predictions
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, results_table, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EvalResult, Instance
 from sweagent.run_lock import holds_run_directory
-from sweagent.store import RunStore, atomic_write_text
+from sweagent.store import PREDICTIONS_FILE, VALIDATION_FILE, RunStore, atomic_write_text, eval_artifact
 
 __all__ = ["evaluate_command", "new_run_dir", "validate_command"]
 
-PREDICTIONS_FILE = "predictions.jsonl"
 _BROKEN = frozenset({"env_failed", "error"})
 _GRADED = frozenset({"resolved", "unresolved", "patch_failed", "unsupported"})
 
@@ -204,7 +203,7 @@ def _stored(store: RunStore, instance_id: str, candidate_id: str) -> EvalResult 
     """A graded result saved by an earlier run, so an interrupted evaluation continues where it stopped.
 
     Environment failures, errors and timeouts are tried again: they may not happen twice."""
-    artifact = f"eval/{candidate_id}.json"
+    artifact = eval_artifact(candidate_id)
     if not store.done(instance_id, artifact):
         return None
     try:
@@ -262,7 +261,7 @@ def _write_validation(run_dir: Path, pairs: list[tuple[EvalResult, EvalResult]])
         }
         for gold, empty in pairs
     }
-    atomic_write_text(run_dir / "validation.json", json.dumps({"instances": data}, indent=2) + "\n")
+    atomic_write_text(run_dir / VALIDATION_FILE, json.dumps({"instances": data}, indent=2) + "\n")
 
 
 def _validation_table(pairs: list[tuple[EvalResult, EvalResult]]) -> Table:

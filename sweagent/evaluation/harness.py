@@ -23,7 +23,7 @@ from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parse
 from sweagent.evaluation.steps_in_one_exec import Step, run_steps
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
-from sweagent.store import RunStore, atomic_write_text
+from sweagent.store import RunStore, atomic_write_text, eval_artifact
 
 __all__ = [
     "EVAL_OUTPUT_LIMIT",
@@ -131,8 +131,8 @@ def eval_sandbox_config(image: str, timeout: float, memory: str = "4g") -> Docke
 def save_evaluation(store: RunStore, result: EvalResult, log: str) -> None:
     """`<instance>/eval/<candidate>.json` and the test log beside it, each written atomically."""
     name = result.candidate_id or "none"
-    store.write(result.instance_id, f"eval/{name}.json", result)
-    atomic_write_text(store.path(result.instance_id, f"eval/{name}.log"), log)
+    store.write(result.instance_id, eval_artifact(name), result)
+    atomic_write_text(store.path(result.instance_id, eval_artifact(name, ".log")), log)
 
 
 def _evaluate(

@@ -11,10 +11,9 @@ from rich.table import Table
 
 from sweagent.errors import StoreError
 from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, TestCount
-from sweagent.store import atomic_write_text
+from sweagent.store import RESULTS_FILE, atomic_write_text
 
 __all__ = [
-    "RESULTS_FILE",
     "InstanceResult",
     "Results",
     "ResultsSummary",
@@ -24,7 +23,6 @@ __all__ = [
     "write_results",
 ]
 
-RESULTS_FILE = "results.json"
 STATUSES: tuple[str, ...] = get_args(EvalStatus)
 _STYLE = {"resolved": "green", "unresolved": "yellow", "unsupported": "dim"}
 

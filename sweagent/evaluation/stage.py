@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict
 from sweagent.config import RunConfig
 from sweagent.datasets.repos import RepoSources
 from sweagent.evaluation.provider import ImageProvider, default_provider
-from sweagent.evaluation.results import RESULTS_FILE, build_results, read_results, write_results
+from sweagent.evaluation.results import build_results, read_results, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
-from sweagent.store import RunStore, safe_name
+from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
-__all__ = ["EvaluationOutcome", "run_evaluation_stage", "selection_artifact"]
+__all__ = ["EvaluationOutcome", "run_evaluation_stage"]
 
 _GRADED = ("resolved", "unresolved", "patch_failed", "unsupported")
 """Stored grades that are final; the others (env_failed, timeout, error) are tried again."""
@@ -43,10 +43,6 @@ class EvaluationOutcome(BaseModel):
     chosen: str = ""
     """The selected candidate's grade."""
     detail: str = ""
-
-
-def selection_artifact(selector: str) -> str:
-    return f"selection/{safe_name(selector)}.json"
 
 
 def run_evaluation_stage(
@@ -110,9 +106,9 @@ def _one(
     iid = instance.instance_id
     if not instance.FAIL_TO_PASS:
         return EvaluationOutcome(instance_id=iid, status="skipped", detail="the instance has no tests"), None
-    if not store.done(iid, "candidates.json"):
+    if not store.done(iid, CANDIDATES_ARTIFACT):
         return EvaluationOutcome(instance_id=iid, status="error", detail="no candidates.json"), None
-    candidates = store.read(iid, "candidates.json", GenerationResult).candidates
+    candidates = store.read(iid, CANDIDATES_ARTIFACT, GenerationResult).candidates
     grades: dict[str, EvalResult] = {}
     pending = []
     for candidate in candidates:
@@ -156,7 +152,7 @@ def _one(
 
 
 def _stored(store: RunStore, iid: str, candidate_id: str) -> EvalResult | None:
-    artifact = f"eval/{candidate_id}.json"
+    artifact = eval_artifact(candidate_id)
     result = store.load(iid, artifact, EvalResult)
     return result if result is not None and result.status in _GRADED else None
 

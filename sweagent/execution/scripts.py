@@ -9,6 +9,7 @@ at most as many at once as the pool holds.
 from __future__ import annotations
 
 import asyncio
+import functools
 import shlex
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -19,10 +20,18 @@ from pydantic import BaseModel, ConfigDict
 from sandbox.protocol import Sandbox
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_transient
-from sweagent.generation.edits import EditBlock, apply_edit
-from sweagent.generation.repo_files import SandboxFiles
+from sweagent.edits.blocks import EditBlock, apply_edit
+from sweagent.edits.repo_files import SandboxFiles
 
-__all__ = ["SCRIPT_PATH", "PatchFailed", "ScriptRun", "ScriptRunner", "SandboxLender", "verdict_of"]
+__all__ = [
+    "SCRIPT_PATH",
+    "PatchFailed",
+    "PooledRunner",
+    "SandboxLender",
+    "ScriptRun",
+    "ScriptRunner",
+    "verdict_of",
+]
 
 SCRIPT_PATH = "/tmp/sweagent_reproduction_test.py"
 """Where a test script is written inside the sandbox: outside the repository."""
@@ -67,8 +76,9 @@ def verdict_of(exit_code: int | None, *, timed_out: bool = False, infra_error: s
     return "fixed" if exit_code == 0 else "broken test"
 
 
-class ScriptRunner:
-    """Runs scripts and applies edits in sandboxes lent by `pool`."""
+class PooledRunner:
+    """What every runner of test scripts holds: the sandboxes it borrows, how it runs a script, how
+    many at once, and how long engine faults are retried."""
 
     def __init__(
         self,
@@ -82,8 +92,16 @@ class ScriptRunner:
         self.pool = pool
         self.timeout = timeout
         self.command = command
+        self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
-        self._slots = asyncio.Semaphore(concurrency)
+
+
+class ScriptRunner(PooledRunner):
+    """Runs scripts and applies edits in sandboxes lent by `pool`."""
+
+    @functools.cached_property
+    def _slots(self) -> asyncio.Semaphore:
+        return asyncio.Semaphore(self.concurrency)
 
     def run(self, script: str, patch: str = "") -> ScriptRun:
         """Run `script` on the original code, or with `patch` applied; engine faults are retried.

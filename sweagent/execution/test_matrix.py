@@ -18,16 +18,16 @@ import base64
 import secrets
 import threading
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sandbox.protocol import Sandbox
-from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_transient
-from sweagent.execution.scripts import SandboxLender, verdict_of
+from sandbox.transient import SandboxFault, check_infra, retry_transient
+from sweagent.execution.scripts import PooledRunner, SandboxLender, verdict_of
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, TestMatrix, TestOutcome, TestScript, content_id
-from sweagent.store import RunStore
+from sweagent.store import MATRIX_ARTIFACT, RunStore
 
 __all__ = [
-    "MATRIX_ARTIFACT",
     "ORIGINAL",
     "TestMatrixRunner",
     "outcome_of",
@@ -36,7 +36,6 @@ __all__ = [
     "unique_tests",
 ]
 
-MATRIX_ARTIFACT = "test_matrix.json"
 ORIGINAL = "original"
 """The row of the unpatched code."""
 
@@ -78,25 +77,13 @@ def outcome_of(
     return _OUTCOMES[verdict_of(exit_code, timed_out=timed_out, infra_error=infra_error)]
 
 
-class TestMatrixRunner:
+class TestMatrixRunner(PooledRunner):
     """Runs rows of the matrix in sandboxes lent by `pool`; counts what it executed."""
 
     __test__ = False
 
-    def __init__(
-        self,
-        pool: SandboxLender,
-        *,
-        timeout: float = 120.0,
-        command: str = "python3",
-        concurrency: int = 4,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self.pool = pool
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout
-        self.command = command
-        self.concurrency = concurrency
+    def __init__(self, pool: SandboxLender, **options: Any) -> None:
+        super().__init__(pool, **options)
         self.executions = 0
         """Test executions performed so far."""
         self.rows = 0

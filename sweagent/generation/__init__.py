@@ -1,31 +1,7 @@
-"""Generation: the edit format, the testing and editing trajectories, and their fan-out."""
+"""Generation: the testing and editing state machines, their fan-out, and the stage.
 
-from sweagent.generation.actions import ALLOWED_ACTIONS, Action, Choose, Done, Edit, WriteTest, parse_reply
-from sweagent.generation.edits import (
-    AppliedEdit,
-    EditBlock,
-    EditError,
-    apply_edit,
-    check_path,
-    parse_edit_blocks,
-)
-from sweagent.generation.repo_files import LocalFiles, RepoFiles, SandboxFiles
+The reply grammar and the turn loop they run on live in `sweagent.agent`, the edit format in
+`sweagent.edits`: selection runs trajectories too and must not import generation.
+"""
 
-__all__ = [
-    "ALLOWED_ACTIONS",
-    "Action",
-    "AppliedEdit",
-    "Choose",
-    "Done",
-    "Edit",
-    "EditBlock",
-    "EditError",
-    "LocalFiles",
-    "RepoFiles",
-    "SandboxFiles",
-    "WriteTest",
-    "apply_edit",
-    "check_path",
-    "parse_edit_blocks",
-    "parse_reply",
-]
+__all__: list[str] = []

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 
 import prompts
+from sweagent.agent.actions import Action, Done, Edit, WriteTest
+from sweagent.agent.observations import describe_run, require_sandbox
+from sweagent.agent.trajectory import InstanceSession, Step
 from sweagent.errors import FormatError
 from sweagent.execution.scripts import ScriptRun
-from sweagent.generation.actions import Action, Done, Edit, WriteTest
-from sweagent.generation.observations import describe_run, require_sandbox
-from sweagent.generation.trajectory import InstanceSession, Step
 from sweagent.records import Turn
 
 __all__ = ["EditingStateMachine"]

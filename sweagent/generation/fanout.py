@@ -11,24 +11,17 @@ from __future__ import annotations
 
 import asyncio
 
+from sweagent.agent.observations import describe_run
+from sweagent.agent.trajectory import InstanceSession, Reply, messages_for, run_trajectory
 from sweagent.errors import BudgetExceeded, ContextLengthExceeded, InfrastructureUnavailable, ModelError
 from sweagent.generation.editing_state_machine import EditingStateMachine
-from sweagent.generation.observations import describe_run
 from sweagent.generation.testing_state_machine import TestingStateMachine
-from sweagent.generation.trajectory import (
-    InstanceSession,
-    Reply,
-    messages_for,
-    run_trajectory,
-    trajectory_artifact,
-)
 from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, TestScript, Trajectory, Usage, content_id
+from sweagent.store import CANDIDATES_ARTIFACT, trajectory_artifact
 
-__all__ = ["CANDIDATES_ARTIFACT", "generate_instance"]
-
-CANDIDATES_ARTIFACT = "candidates.json"
+__all__ = ["generate_instance"]
 
 
 async def generate_instance(session: InstanceSession) -> GenerationResult:

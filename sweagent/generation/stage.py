@@ -22,22 +22,20 @@ from sandbox.docker import DockerSandbox
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
 from sandbox.transient import RetryPolicy
+from sweagent.agent.history import estimate_tokens, request_limit
+from sweagent.agent.trajectory import InstanceSession
 from sweagent.config import RunConfig
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT, generate_instance
-from sweagent.generation.history import estimate_tokens, request_limit
-from sweagent.generation.trajectory import InstanceSession
+from sweagent.generation.fanout import generate_instance
 from sweagent.models.prompt_layout import SharedPrompt
 from sweagent.models.protocol import Model
 from sweagent.models.window import turn_room_tokens
 from sweagent.records import Context, GenerationResult, Instance
 from sweagent.sandboxes import docker_config
-from sweagent.store import RunStore
+from sweagent.store import CANDIDATES_ARTIFACT, CONTEXT_ARTIFACT, RunStore
 
 __all__ = ["GenerationOutcome", "fit_shared_prompt", "generation_prompt", "run_generation_stage"]
-
-CONTEXT_ARTIFACT = "context.json"
 
 
 class GenerationOutcome(BaseModel):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import prompts
+from sweagent.agent.actions import Action, Done, WriteTest
+from sweagent.agent.observations import describe_run, require_sandbox
+from sweagent.agent.trajectory import InstanceSession, Step
 from sweagent.errors import FormatError
-from sweagent.generation.actions import Action, Done, WriteTest
-from sweagent.generation.observations import describe_run, require_sandbox
-from sweagent.generation.trajectory import InstanceSession, Step
 from sweagent.records import Turn
 
 __all__ = ["TestingStateMachine"]

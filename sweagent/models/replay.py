@@ -16,7 +16,7 @@ from sweagent.errors import ReplayNotFound, StoreError
 from sweagent.models.protocol import ModelRequest, ModelResponse, Purpose
 from sweagent.models.scripted import estimate_tokens
 from sweagent.records import Context, Selection, Trajectory, Usage
-from sweagent.store import RunStore
+from sweagent.store import CONTEXT_ARTIFACT, RunStore, trajectory_artifact
 
 __all__ = ["ReplayModel"]
 
@@ -74,7 +74,7 @@ class ReplayModel:
         return self._trajectories[key]
 
     def _load_trajectory(self, instance_id: str, kind: str, sample: int) -> Trajectory:
-        artifact = f"trajectories/{kind}-{sample}.json"
+        artifact = trajectory_artifact(kind, sample)
         if self.store.done(instance_id, artifact):
             return self.store.read(instance_id, artifact, Trajectory)
         if kind == "selection":
@@ -100,11 +100,11 @@ class ReplayModel:
         return found
 
     def _context_reply(self, purpose: Purpose) -> str:
-        if not self.store.done(purpose.instance_id, "context.json"):
-            path = self.store.path(purpose.instance_id, "context.json")
+        if not self.store.done(purpose.instance_id, CONTEXT_ARTIFACT):
+            path = self.store.path(purpose.instance_id, CONTEXT_ARTIFACT)
             msg = f"replay: no stored {path} to replay the {purpose.stage} stage from"
             raise ReplayNotFound(msg)
-        context = self.store.read(purpose.instance_id, "context.json", Context)
+        context = self.store.read(purpose.instance_id, CONTEXT_ARTIFACT, Context)
         if purpose.stage == "ranking":
             paths = json.dumps([f.path for f in context.files], indent=1)
             return f"```json\n{paths}\n```"

@@ -13,7 +13,7 @@ from sweagent.reporting.metrics import summarize
 from sweagent.reporting.plots import write_plots
 from sweagent.reporting.scaling import scaling_curves
 from sweagent.reporting.tables import report_tables
-from sweagent.store import atomic_write_text
+from sweagent.store import REPORT_HTML, REPORT_MD, atomic_write_text
 
 __all__ = ["report_command", "write_report"]
 
@@ -25,10 +25,10 @@ def write_report(run_dir: Path, *, html: bool = False) -> list[Path]:
     curves = scaling_curves(run)
     plots = write_plots(run_dir / "plots", summary, curves)
     tables = report_tables(run, summary, curves)
-    written = [run_dir / "report.md", *plots.written.values()]
+    written = [run_dir / REPORT_MD, *plots.written.values()]
     atomic_write_text(written[0], render_markdown(run, tables, plots))
     if html:
-        written.append(run_dir / "report.html")
+        written.append(run_dir / REPORT_HTML)
         atomic_write_text(written[-1], render_html(run, tables, plots))
     return written
 

@@ -30,7 +30,19 @@ from sweagent.records import (
     Usage,
     content_id,
 )
-from sweagent.store import RunStore, atomic_write_text
+from sweagent.store import (
+    CANDIDATES_ARTIFACT,
+    CONFIG_FILE,
+    CONTEXT_ARTIFACT,
+    MATRIX_ARTIFACT,
+    RESULTS_FILE,
+    USAGE_FILE,
+    RunStore,
+    atomic_write_text,
+    eval_artifact,
+    selection_artifact,
+    trajectory_artifact,
+)
 
 __all__ = ["BAD_PATCH", "GOOD_PATCH", "HOSTILE_PATCH", "INSTANCES", "MODEL", "PRICES", "write_example_run"]
 
@@ -94,7 +106,7 @@ def _write_instance(
 ) -> GenerationResult:
     files = (ContextFile(path="calc/core.py", tokens=120), ContextFile(path="web/page.html", tokens=80))
     store.write(
-        instance_id, "context.json", Context(provider="relevance", files=files, budget=1000, recall=recall)
+        instance_id, CONTEXT_ARTIFACT, Context(provider="relevance", files=files, budget=1000, recall=recall)
     )
     candidates: dict[str, Candidate] = {}
     statuses: dict[str, str] = {}
@@ -102,7 +114,7 @@ def _write_instance(
         testing = _testing(instance_id, sample, script)
         editing = _editing(instance_id, sample, patches, script, status)
         for trajectory in (testing, editing):
-            store.write(instance_id, f"trajectories/{trajectory.kind}-{sample}.json", trajectory)
+            store.write(instance_id, trajectory_artifact(trajectory.kind, sample), trajectory)
             statuses[f"{trajectory.kind}-{sample}"] = trajectory.status
         if patches:
             cid = candidate_id(patches[-1])
@@ -111,7 +123,7 @@ def _write_instance(
     generation = GenerationResult(
         instance_id=instance_id, candidates=tuple(candidates.values()), tests=(test,), trajectories=statuses
     )
-    store.write(instance_id, "candidates.json", generation)
+    store.write(instance_id, CANDIDATES_ARTIFACT, generation)
     return generation
 
 
@@ -121,7 +133,7 @@ def write_example_run(root: Path) -> Path:
     config = load_config(
         overrides=["generation.samples=4", "generation.iterations=3", "selection.selector=vote"]
     )
-    atomic_write_text(root / "config.yaml", config.to_yaml())
+    atomic_write_text(root / CONFIG_FILE, config.to_yaml())
     calc, web, partial = INSTANCES
     good, bad, hostile = candidate_id(GOOD_PATCH), candidate_id(BAD_PATCH), candidate_id(HOSTILE_PATCH)
 
@@ -134,38 +146,38 @@ def write_example_run(root: Path) -> Path:
     _write_instance(store, calc, samples, _CALC_TEST, recall=1.0)
     test = content_id(_CALC_TEST)
     outcomes = {"original": {test: "fail"}, good: {test: "pass"}, bad: {test: "fail"}}
-    store.write(
-        calc, "test_matrix.json", TestMatrix(tests=(test,), candidates=(bad, good), outcomes=outcomes)
-    )
+    store.write(calc, MATRIX_ARTIFACT, TestMatrix(tests=(test,), candidates=(bad, good), outcomes=outcomes))
     vote = Selection(selector="vote", candidate_id=good, status="selected", scores={good: 1.0, bad: 0.0})
-    store.write(calc, "selection/vote.json", vote)
+    store.write(calc, selection_artifact("vote"), vote)
     store.write(
-        calc, "selection/random.json", Selection(selector="random", candidate_id=bad, status="selected")
+        calc, selection_artifact("random"), Selection(selector="random", candidate_id=bad, status="selected")
     )
     passed = EvalResult(
         instance_id=calc, candidate_id=good, status="resolved", fail_to_pass=TestCount(passed=1, total=1)
     )
-    store.write(calc, f"eval/{good}.json", passed)
-    store.write(calc, f"eval/{bad}.json", EvalResult(instance_id=calc, candidate_id=bad, status="unresolved"))
+    store.write(calc, eval_artifact(good), passed)
+    store.write(calc, eval_artifact(bad), EvalResult(instance_id=calc, candidate_id=bad, status="unresolved"))
 
     _write_instance(store, web, [([HOSTILE_PATCH], "done")] * 4, _WEB_TEST, recall=0.5)
     test = content_id(_WEB_TEST)
     matrix = TestMatrix(
         tests=(test,), candidates=(hostile,), outcomes={"original": {test: "fail"}, hostile: {test: "fail"}}
     )
-    store.write(web, "test_matrix.json", matrix)
+    store.write(web, MATRIX_ARTIFACT, matrix)
     for selector in ("vote", "random"):
         chosen = Selection(
             selector=selector, candidate_id=hostile, status="selected", rationale="<i>only one</i>"
         )
-        store.write(web, f"selection/{selector}.json", chosen)
+        store.write(web, selection_artifact(selector), chosen)
     failed = EvalResult(instance_id=web, candidate_id=hostile, status="unresolved", detail="<b>no</b>")
-    store.write(web, f"eval/{hostile}.json", failed)
+    store.write(web, eval_artifact(hostile), failed)
 
     store.write(
-        partial, "context.json", Context(provider="relevance", files=(), budget=1000, note="empty repo")
+        partial, CONTEXT_ARTIFACT, Context(provider="relevance", files=(), budget=1000, note="empty repo")
     )
-    store.write(partial, "trajectories/testing-0.json", _testing(partial, 0, _CALC_TEST, status="running"))
+    store.write(
+        partial, trajectory_artifact("testing", 0), _testing(partial, 0, _CALC_TEST, status="running")
+    )
 
     results = {
         calc: {
@@ -179,7 +191,7 @@ def write_example_run(root: Path) -> Path:
             "pass_to_pass": {"passed": 2, "total": 2},
         },
     }
-    store.write_json("results.json", {"instances": results, "summary": {"resolved": 1, "total": 2}})
+    store.write_json(RESULTS_FILE, {"instances": results, "summary": {"resolved": 1, "total": 2}})
     ledger = UsageLedger(PRICES)
     for instance_id, stage, prompt, completion in [
         (calc, "relevance", 20_000, 1_000),
@@ -191,5 +203,5 @@ def write_example_run(root: Path) -> Path:
     ]:
         purpose = Purpose(stage=stage, instance_id=instance_id)
         ledger.record(purpose, MODEL, Usage(prompt_tokens=prompt, completion_tokens=completion, calls=1))
-    ledger.write(root / "usage.json")
+    ledger.write(root / USAGE_FILE)
     return root

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel
 
+from sweagent import store
 from sweagent.records import Context, EvalResult, GenerationResult, Selection, TestMatrix, Trajectory
-from sweagent.store import safe_name
 
 __all__ = ["InstanceRun", "RunData", "load_run"]
 
@@ -76,15 +76,15 @@ class RunData:
 
     def missing(self) -> list[str]:
         """Human-readable notes on what this run lacks, for the report's header."""
-        run_files = ("config.yaml", "usage.json", "results.json")
+        run_files = (store.CONFIG_FILE, store.USAGE_FILE, store.RESULTS_FILE)
         notes = [f"{name} is missing" for name in run_files if not (self.root / name).is_file()]
         # An instance whose generation ended with no candidate has nothing to test or grade.
         with_candidates = [i for i in self.instances if i.generation is None or i.generation.candidates]
         counts = {
-            "context.json": sum(i.context is None for i in self.instances),
-            "candidates.json": sum(i.generation is None for i in self.instances),
+            store.CONTEXT_ARTIFACT: sum(i.context is None for i in self.instances),
+            store.CANDIDATES_ARTIFACT: sum(i.generation is None for i in self.instances),
             "trajectories": sum(not i.trajectories for i in self.instances),
-            "test_matrix.json": sum(i.test_matrix is None for i in with_candidates),
+            store.MATRIX_ARTIFACT: sum(i.test_matrix is None for i in with_candidates),
             "selection/": sum(not i.selections for i in self.instances),
             "eval/": sum(not i.evals for i in with_candidates),
         }
@@ -96,12 +96,12 @@ class RunData:
 def load_run(root: Path) -> RunData:
     """Read the run directory at `root`; unreadable files are listed in `problems`, never raised."""
     run = RunData(root=root)
-    run.config = _read_mapping(root / "config.yaml", run.problems, yaml_file=True)
-    run.usage = _read_mapping(root / "usage.json", run.problems)
-    run.results = _read_mapping(root / "results.json", run.problems)
+    run.config = _read_mapping(root / store.CONFIG_FILE, run.problems, yaml_file=True)
+    run.usage = _read_mapping(root / store.USAGE_FILE, run.problems)
+    run.results = _read_mapping(root / store.RESULTS_FILE, run.problems)
     result_entries = (run.results or {}).get("instances", {})
     results = result_entries if isinstance(result_entries, dict) else {}
-    by_dir = {safe_name(iid): iid for iid in results}
+    by_dir = {store.safe_name(iid): iid for iid in results}
     for directory in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
         if directory.name in _RUN_LEVEL or directory.name.startswith("."):
             continue
@@ -109,7 +109,7 @@ def load_run(root: Path) -> RunData:
         if instance is not None:
             run.instances.append(instance)
     known = {i.instance_id for i in run.instances}
-    run.instances += [InstanceRun(iid, root / safe_name(iid)) for iid in results if iid not in known]
+    run.instances += [InstanceRun(iid, root / store.safe_name(iid)) for iid in results if iid not in known]
     for instance in run.instances:
         entry = results.get(instance.instance_id)
         instance.result = entry if isinstance(entry, dict) else None
@@ -120,9 +120,9 @@ def load_run(root: Path) -> RunData:
 def _load_instance(directory: Path, instance_id: str | None) -> InstanceRun | None:
     instance = InstanceRun(instance_id or directory.name, directory)
     problems = instance.problems
-    instance.context = _read(directory / "context.json", Context, problems)
-    instance.generation = _read(directory / "candidates.json", GenerationResult, problems)
-    instance.test_matrix = _read(directory / "test_matrix.json", TestMatrix, problems)
+    instance.context = _read(directory / store.CONTEXT_ARTIFACT, Context, problems)
+    instance.generation = _read(directory / store.CANDIDATES_ARTIFACT, GenerationResult, problems)
+    instance.test_matrix = _read(directory / store.MATRIX_ARTIFACT, TestMatrix, problems)
     for path in sorted((directory / "trajectories").glob("*.json")):
         if _TRAJECTORY_NAME.match(path.stem) and (trajectory := _read(path, Trajectory, problems)):
             instance.trajectories[path.stem] = trajectory

@@ -12,6 +12,7 @@ from typing import Any
 from sweagent.patches import candidate_id, normalize_patch
 from sweagent.records import Selection, Trajectory
 from sweagent.reporting.loading import InstanceRun, RunData
+from sweagent.store import RESULTS_FILE
 
 __all__ = [
     "SampleOutcome",
@@ -192,7 +193,7 @@ def summarize(run: RunData) -> Summary:
         evaluated=sum(bool(i.evals) for i in instances),
         covered=sum(covered(i) for i in instances),
         resolved=sum(instance_resolved(run, i) for i in instances),
-        resolved_source="results.json" if run.results is not None else (primary_selector(run) or "none"),
+        resolved_source=RESULTS_FILE if run.results is not None else (primary_selector(run) or "none"),
         selectors={name: sum(resolved_by(i, name) for i in instances) for name in selector_names(run)},
         pass_at_k=mean_pass_at_k(run),
     )

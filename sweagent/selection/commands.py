@@ -22,14 +22,12 @@ from sweagent.datasets.repos import RepoSources, remembered_sources
 from sweagent.errors import ConfigError, SweAgentError
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.execution.test_matrix import unique_candidates
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT
 from sweagent.models.factory import build_model
 from sweagent.models.window import apply_plan, plan_run
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.run_lock import holds_run_directory
 from sweagent.selection.comparison import InstanceEvidence, compare, plot_best_of_k
 from sweagent.selection.import_command import compare_table, import_command
-from sweagent.selection.importing import INSTANCE_ARTIFACT
 from sweagent.selection.registry import chain_parts, selector_needs
 from sweagent.selection.stage import (
     RunnerFactory,
@@ -39,17 +37,23 @@ from sweagent.selection.stage import (
     read_evaluations,
     select_instance,
 )
-from sweagent.store import RunStore, atomic_write_text
+from sweagent.store import (
+    CANDIDATES_ARTIFACT,
+    COMPARE_FILE,
+    CONFIG_FILE,
+    INSTANCE_ARTIFACT,
+    PREDICTIONS_FILE,
+    RunStore,
+    atomic_write_text,
+)
 
 __all__ = ["compare_command", "import_command", "select_command"]
 
-PREDICTIONS_FILE = "predictions.jsonl"
-COMPARE_FILE = "compare.json"
 PLOT_FILE = "plots/best_of_k.png"
 
 
 def _config(run_dir: Path, config_files: Sequence[Path], overrides: Sequence[str]) -> RunConfig:
-    stored = run_dir / "config.yaml"
+    stored = run_dir / CONFIG_FILE
     return load_config([*([stored] if stored.is_file() else []), *config_files], overrides)
 
 

@@ -18,18 +18,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from sweagent.datasets.predictions import Prediction, read_predictions
 from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import DatasetError
-from sweagent.evaluation.predictions import Prediction, read_predictions
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT
 from sweagent.patches import candidate_id
 from sweagent.records import Candidate, GenerationResult, Instance, PatchKind
 from sweagent.selection.patch_checks import JUNK, checked_kind, text_kind
-from sweagent.store import RunStore
+from sweagent.store import CANDIDATES_ARTIFACT, IMPORTS_ARTIFACT, INSTANCE_ARTIFACT, RunStore
 
 __all__ = [
-    "IMPORTS_ARTIFACT",
-    "INSTANCE_ARTIFACT",
     "ImportReport",
     "ImportSummary",
     "ImportedPatch",
@@ -38,9 +35,6 @@ __all__ = [
     "read_predictions",
 ]
 
-INSTANCE_ARTIFACT = "instance.json"
-"""The instance record, kept with imported candidates so `select` can run without the dataset."""
-IMPORTS_ARTIFACT = "imports.json"
 MAX_PATCH_BYTES = 100_000
 """Larger diffs are `too_large`: in real files they are copies of whole packages, not fixes."""
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 
 import prompts
+from sweagent.agent.actions import Choose, parse_reply
 from sweagent.errors import FormatError, InfrastructureUnavailable, ModelError
 from sweagent.execution.scripts import ScriptRunner
-from sweagent.generation.actions import Choose, parse_reply
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
 from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.records import Candidate, Instance, Selection

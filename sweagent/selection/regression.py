@@ -21,11 +21,10 @@ from sweagent.execution.test_matrix import ORIGINAL
 from sweagent.records import Candidate
 from sweagent.selection.model_selector import touched_files
 from sweagent.selection.protocol import RegressionRun
-from sweagent.store import RunStore
+from sweagent.store import REGRESSION_ARTIFACT, RunStore
 
-__all__ = ["REGRESSION_ARTIFACT", "RegressionResults", "find_tests", "parse_counts", "regression_for"]
+__all__ = ["RegressionResults", "find_tests", "parse_counts", "regression_for"]
 
-REGRESSION_ARTIFACT = "regression.json"
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?)\b")
 _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
 _UNITTEST_BAD = re.compile(r"\b(?:failures|errors)=(\d+)")

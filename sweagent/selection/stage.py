@@ -16,21 +16,19 @@ from sweagent.config import RunConfig
 from sweagent.errors import StoreError
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.execution.test_matrix import (
-    MATRIX_ARTIFACT,
     TestMatrixRunner,
     complete_test_matrix,
     unique_candidates,
     unique_tests,
 )
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT
 from sweagent.models.protocol import Model
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestMatrix
 from sweagent.selection.protocol import Evidence, SelectorContext, call_select
 from sweagent.selection.registry import build_selector, selector_needs
 from sweagent.selection.regression import regression_for
-from sweagent.store import RunStore, safe_name
+from sweagent.store import CANDIDATES_ARTIFACT, MATRIX_ARTIFACT, RunStore, eval_artifact, selection_artifact
 
-__all__ = ["SelectionResources", "instance_ids", "read_evaluations", "select_instance", "selection_artifact"]
+__all__ = ["SelectionResources", "instance_ids", "read_evaluations", "select_instance"]
 
 RunnerFactory = Callable[[Instance], AbstractContextManager[ScriptRunner]]
 """Opens a pooled script runner on an instance's image for the length of a `with` block."""
@@ -45,10 +43,6 @@ class SelectionResources:
     open_runner: RunnerFactory | None = None
 
 
-def selection_artifact(spec: str) -> str:
-    return f"selection/{safe_name(spec)}.json"
-
-
 def instance_ids(store: RunStore) -> list[str]:
     """Ids of the instances of a run that have `candidates.json`, sorted."""
     found = []
@@ -60,7 +54,7 @@ def instance_ids(store: RunStore) -> list[str]:
 def read_evaluations(store: RunStore, instance_id: str) -> dict[str, EvalResult]:
     """`eval/<candidate_id>.json` of an instance, by candidate id."""
     results = {}
-    for path in sorted(store.instance_dir(instance_id).glob("eval/*.json")):
+    for path in sorted(store.instance_dir(instance_id).glob(eval_artifact("*"))):
         try:
             result = EvalResult.model_validate_json(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:

@@ -13,12 +13,12 @@ import asyncio
 from collections.abc import Sequence
 
 import prompts
+from sweagent.agent.actions import Action, Choose, WriteTest, parse_reply
+from sweagent.agent.observations import describe_run
+from sweagent.agent.trajectory import InstanceSession, Step, run_trajectory
 from sweagent.config import GenerationConfig
 from sweagent.errors import FormatError
 from sweagent.execution.scripts import ScriptRunner
-from sweagent.generation.actions import Action, Choose, WriteTest, parse_reply
-from sweagent.generation.observations import describe_run
-from sweagent.generation.trajectory import InstanceSession, Step, run_trajectory
 from sweagent.models.protocol import Model
 from sweagent.records import Candidate, Instance, Selection, Trajectory, Turn, content_id
 from sweagent.selection.model_selector import label, labelled, match_candidate, selection_prompt

@@ -16,15 +16,15 @@ from docker import DockerClient
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
+from sweagent.agent.trajectory import InstanceSession
 from sweagent.config import GenerationConfig
 from sweagent.execution.scripts import ScriptRunner
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT, generate_instance
-from sweagent.generation.trajectory import InstanceSession
+from sweagent.generation.fanout import generate_instance
 from sweagent.models.prompt_layout import SharedPrompt
 from sweagent.models.protocol import Purpose
 from sweagent.models.scripted import ScriptedModel
 from sweagent.records import GenerationResult, Instance, Trajectory
-from sweagent.store import RunStore
+from sweagent.store import CANDIDATES_ARTIFACT, RunStore
 
 pytestmark = pytest.mark.docker
 

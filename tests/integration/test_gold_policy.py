@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sweagent.datasets import checkout_instance, load_dataset
-from sweagent.generation import LocalFiles, apply_edit, parse_edit_blocks
+from sweagent.edits import LocalFiles, apply_edit, parse_edit_blocks
 from sweagent.models.policies.gold import edit_blocks
 from sweagent.models.scripted import ScriptedModel
 from sweagent.records import Instance

@@ -49,7 +49,7 @@ def test_llamacpp_server_answers_chat_requests() -> None:
 
 def test_guided_replies_parse_on_llama_cpp() -> None:
     """With `guided`, the server is recognised as llama.cpp and its reply is one the parser accepts."""
-    from sweagent.generation.actions import parse_reply
+    from sweagent.agent.actions import parse_reply
     from sweagent.models.guidance import Guidance
 
     with socket.socket() as probe:

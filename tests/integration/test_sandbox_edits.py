@@ -6,7 +6,7 @@ import pytest
 from docker import DockerClient
 
 from sandbox.docker import DockerSandboxConfig
-from sweagent.generation import EditError, SandboxFiles, apply_edit, parse_edit_blocks
+from sweagent.edits import EditError, SandboxFiles, apply_edit, parse_edit_blocks
 
 pytestmark = pytest.mark.docker
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sweagent.generation import EditBlock, EditError, LocalFiles, apply_edit, check_path, parse_edit_blocks
-from sweagent.generation.edits import SHOW_LINES, render_block
+from sweagent.edits import EditBlock, EditError, LocalFiles, apply_edit, check_path, parse_edit_blocks
+from sweagent.edits.blocks import SHOW_LINES, render_block
 
 line_text = st.text(
     alphabet=st.characters(blacklist_characters="\r\n\x00", blacklist_categories=("Cs",)), max_size=30

@@ -15,11 +15,10 @@ from hypothesis import strategies as st
 
 from sweagent.config import load_config
 from sweagent.datasets.loading import load_dataset
+from sweagent.datasets.predictions import read_predictions
 from sweagent.errors import SweAgentError
-from sweagent.evaluation.predictions import read_predictions
-from sweagent.generation.fanout import CANDIDATES_ARTIFACT
 from sweagent.records import GenerationResult
-from sweagent.store import RunStore
+from sweagent.store import CANDIDATES_ARTIFACT, RunStore
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sweagent.agent.history import estimate_tokens, fit_history, shrink_limit
 from sweagent.errors import ContextLengthExceeded
-from sweagent.generation.history import estimate_tokens, fit_history, shrink_limit
 
 HEAD = [
     {"role": "system", "content": "instructions, issue, code " * 100},

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from sweagent.agent.actions import parse_reply
 from sweagent.context.grammar import parse_ranking, parse_relevance
 from sweagent.errors import FormatError
-from sweagent.generation.actions import parse_reply
 from sweagent.models.grammar import Alt, Chars, Lit, Node, Rep, Seq, gbnf, regex
 from sweagent.models.output_grammar import GUIDED_STAGES, stage_grammar
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sweagent.agent import Choose, Done, Edit, WriteTest, parse_reply
+from sweagent.agent.actions import MAX_REPLY_CHARS
 from sweagent.errors import FormatError
-from sweagent.generation import Choose, Done, Edit, WriteTest, parse_reply
-from sweagent.generation.actions import MAX_REPLY_CHARS
 
 EDIT = "<edit>\n<<<<<<< SEARCH a.py\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n</edit>"
 

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from sweagent.edits.blocks import EditBlock, parse_edit_blocks
 from sweagent.errors import FormatError
-from sweagent.generation.edits import EditBlock, parse_edit_blocks
 
 __all__ = ["ALLOWED_ACTIONS", "Action", "Choose", "Done", "Edit", "WriteTest", "parse_reply"]
 

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from sweagent.edits.repo_files import RepoFiles
 from sweagent.errors import FormatError
-from sweagent.generation.repo_files import RepoFiles
 
 __all__ = [
     "AppliedEdit",

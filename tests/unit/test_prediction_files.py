@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sweagent.datasets.predictions import read_predictions
 from sweagent.errors import DatasetError
-from sweagent.evaluation.predictions import read_predictions
 
 ROWS: list[dict[str, str | None]] = [
     {"instance_id": "a__a-1", "model_name_or_path": "m", "model_patch": "diff --git a/x b/x\n"},

@@ -1,4 +1,4 @@
-"""The turn loop every generation trajectory shares: ask, parse, act, observe, save.
+"""The turn loop every trajectory shares (testing, editing, selection): ask, parse, act, observe, save.
 
 A state machine (testing, editing) only says what an action does; this loop owns the rest:
 building the messages (the shared prefix first), calling the model with the turn's purpose,
@@ -14,6 +14,8 @@ from typing import Protocol
 
 import prompts
 from sandbox.errors import SandboxError
+from sweagent.agent.actions import Action, parse_reply
+from sweagent.agent.history import estimate_tokens, fit_history, request_limit, shrink_limit
 from sweagent.config import GenerationConfig
 from sweagent.errors import (
     BudgetExceeded,
@@ -23,14 +25,12 @@ from sweagent.errors import (
     ModelError,
 )
 from sweagent.execution.scripts import PatchFailed, ScriptRunner
-from sweagent.generation.actions import Action, parse_reply
-from sweagent.generation.history import estimate_tokens, fit_history, request_limit, shrink_limit
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
 from sweagent.records import Instance, Trajectory, TrajectoryStatus, Turn, Usage
-from sweagent.store import RunStore
+from sweagent.store import RunStore, trajectory_artifact
 
-__all__ = ["InstanceSession", "Reply", "StateMachine", "Step", "run_trajectory", "trajectory_artifact"]
+__all__ = ["InstanceSession", "Reply", "StateMachine", "Step", "run_trajectory"]
 
 DEFAULT_MAX_TOKENS = 4096
 """The reply size assumed when the session names none (the endpoint's default)."""
@@ -89,10 +89,6 @@ class StateMachine(Protocol):
     async def step(self, action: Action, remaining: int) -> Step:
         """Carry out `action`; raise FormatError when it cannot be (fed back to the model)."""
         ...
-
-
-def trajectory_artifact(kind: str, sample: int) -> str:
-    return f"trajectories/{kind}-{sample}.json"
 
 
 async def run_trajectory(
