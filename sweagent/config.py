@@ -253,8 +253,13 @@ def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
     except yaml.YAMLError as err:
         msg = f"override {override!r}: value is not valid YAML ({' '.join(str(err).split())})"
         raise ConfigError(msg) from err
+    return _set_value(data, key.strip(), value)
+
+
+def _set_value(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """`data` with the typed `value` at the dotted `key` (a shortcut option: no text to parse)."""
     nested: Any = value
-    for part in reversed(key.strip().split(".")):
+    for part in reversed(key.split(".")):
         nested = {part: nested}
     return _merge(data, nested)
 
@@ -276,13 +281,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def load_config(files: Iterable[Path] = (), overrides: Iterable[str] = ()) -> RunConfig:
-    """Defaults, then each YAML file in order, then each override; errors name the key."""
+def load_config(
+    files: Iterable[Path] = (), overrides: Iterable[str] = (), values: Mapping[str, Any] | None = None
+) -> RunConfig:
+    """Defaults, each YAML file in order, each override, then typed `values` by key; errors name the key."""
     data: dict[str, Any] = {}
     for path in files:
         data = _merge(data, _read_yaml(path))
     for override in overrides:
         data = apply_override(data, override)
+    for key, value in (values or {}).items():
+        data = _set_value(data, key, value)
     try:
         return RunConfig.model_validate(data)
     except ValidationError as err:

@@ -1,4 +1,5 @@
-"""Where the package's log records go: warnings to the console, everything to the run's `run.log`.
+"""Where the package's log records go: warnings to the console (`-v`: all, `-q`: errors), INFO and
+above to the run's `run.log`.
 
 Library code only calls `logging.getLogger(__name__)`; the command line decides the handlers.
 """
@@ -42,11 +43,13 @@ class ConsoleHandler(logging.Handler):
 
 
 def log_to_console(console: Console, level: int = logging.WARNING) -> None:
-    """Send the package's records at `level` and above to `console` (once per process)."""
+    """Send the package's records at `level` and above to `console`, instead of where an earlier
+    call sent them (`-v` lowers the level to DEBUG, `-q` raises it to ERROR)."""
     logger = logging.getLogger("sweagent")
-    if not any(isinstance(h, ConsoleHandler) for h in logger.handlers):
-        logger.addHandler(ConsoleHandler(console, level))
-    logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+    for handler in [h for h in logger.handlers if isinstance(h, ConsoleHandler)]:
+        logger.removeHandler(handler)
+    logger.addHandler(ConsoleHandler(console, level))
+    logger.setLevel(min(logger.level or logging.INFO, logging.INFO, level))
     # A dependency may configure the root logger on import (swebench calls basicConfig at INFO):
     # the package's records go to our handlers only, or every INFO line would reach the console.
     logger.propagate = False

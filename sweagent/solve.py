@@ -15,33 +15,21 @@ import asyncio
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 import git
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 
-from sweagent.config import RunConfig
 from sweagent.datasets import RepoSources
 from sweagent.datasets.local import local_instance, working_tree_dirty
 from sweagent.errors import ConfigError, DatasetError
-from sweagent.logs import run_log
-from sweagent.models.usage import UsageLedger
-from sweagent.pipeline import check_resumable, claimed_run, config_with_shortcuts
 from sweagent.records import GenerationResult, Instance, Selection
-from sweagent.run_lock import hold_run_directory
-from sweagent.stages import run_stages
-from sweagent.store import (
-    CANDIDATES_ARTIFACT,
-    CONFIG_FILE,
-    INSTANCE_ARTIFACT,
-    USAGE_FILE,
-    RunStore,
-    atomic_write_text,
-    selection_artifact,
-)
+from sweagent.run_directory import default_run_dir, started_run
+from sweagent.run_options import RunOptions
+from sweagent.stages import ImageFor, run_stages
+from sweagent.store import CANDIDATES_ARTIFACT, INSTANCE_ARTIFACT, RunStore, atomic_write_text
 
 __all__ = ["SolveRequest", "apply_patch", "commit_on_branch", "solve_command"]
 
@@ -53,26 +41,19 @@ _IDENTITY = {
 }
 
 
-class SolveRequest(BaseModel):
-    """What `sweagent solve` was asked to do."""
+class SolveRequest(RunOptions):
+    """What `sweagent solve` was asked to do: the options it shares with `run`, and the repository."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     repo: Path
     issue: str | None = None
     issue_file: Path | None = None
     test_cmd: str | None = None
     apply: bool = False
     branch: str | None = None
-    force: bool = False
     image: str | None = None
-    config_files: tuple[Path, ...] = ()
-    overrides: tuple[str, ...] = ()
-    model: str | None = None
-    base_url: str | None = None
-    samples: int | None = None
-    iterations: int | None = None
-    selector: str | None = None
-    run_dir: Path | None = None
+
+    def shortcuts(self) -> dict[str, Any]:
+        return {**super().shortcuts(), "selection.regression_command": self.test_cmd}
 
 
 def _issue_text(request: SolveRequest) -> str:
@@ -86,18 +67,6 @@ def _issue_text(request: SolveRequest) -> str:
             msg = f"cannot read the issue file {request.issue_file}: {err}"
             raise ConfigError(msg) from err
     return request.issue or ""
-
-
-def _config(request: SolveRequest) -> RunConfig:
-    return config_with_shortcuts(
-        request.config_files,
-        request.overrides,
-        model=request.model,
-        base_url=request.base_url,
-        samples=request.samples,
-        iterations=request.iterations,
-        texts={"selection.selector": request.selector, "selection.regression_command": request.test_cmd},
-    )
 
 
 def _check_targets(request: SolveRequest) -> None:
@@ -128,41 +97,45 @@ def solve_command(request: SolveRequest, console: Console | None = None) -> int:
     issue = _issue_text(request)
     instance = local_instance(request.repo, issue)
     _check_targets(request)
-    config = _config(request)
+    config = request.config()
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(instance.repo).name)
-    run_dir = request.run_dir or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-solve-{name}"
-    with hold_run_directory(run_dir, "sweagent solve"):
-        return _solve_in(run_dir, request, config, instance, console)
+    run_dir = request.run_dir or default_run_dir(f"solve-{name}")
+    with started_run(run_dir, config, console, holder="sweagent solve", force=request.force) as run:
+        RunStore(run_dir).write(instance.instance_id, INSTANCE_ARTIFACT, instance)
+        console.print(f"run directory: {run_dir}  instance: {instance.instance_id}")
+        failed = asyncio.run(
+            run_stages(
+                SOLVE_STAGES,
+                [instance],
+                run_dir,
+                config,
+                run.ledger,
+                RepoSources(),
+                console,
+                _image_for(request),
+            )
+        )
+        return (
+            1
+            if failed
+            else _deliver(request, RunStore(run_dir), instance, config.selection.selector, console)
+        )
 
 
-def _solve_in(
-    run_dir: Path, request: SolveRequest, config: RunConfig, instance: Instance, console: Console
-) -> int:
-    check_resumable(run_dir, config, force=request.force)
-    store = RunStore(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / CONFIG_FILE, config.to_yaml())
-    store.write(instance.instance_id, INSTANCE_ARTIFACT, instance)
-    console.print(f"run directory: {run_dir}  instance: {instance.instance_id}")
-    usage = run_dir / USAGE_FILE
-    ledger = (
-        UsageLedger.read(usage, config.models.prices)
-        if usage.is_file()
-        else UsageLedger(config.models.prices)
-    )
-
+def _image_for(request: SolveRequest) -> ImageFor:
     def image_for(target: Instance, client: DockerClient) -> str:
         from sweagent.environment.local import ensure_local_image
 
         return ensure_local_image(target, client=client, image=request.image)
 
-    with run_log(run_dir), claimed_run(run_dir, console):
-        failed = asyncio.run(
-            run_stages(SOLVE_STAGES, [instance], run_dir, config, ledger, RepoSources(), console, image_for)
-        )
-    if failed:
-        return 1
-    patch = chosen_patch(store, instance, config.selection.selector)
+    return image_for
+
+
+def _deliver(
+    request: SolveRequest, store: RunStore, instance: Instance, selector: str, console: Console
+) -> int:
+    """Print and save the chosen diff, then apply or commit it as asked; 1 when none was chosen."""
+    patch = chosen_patch(store, instance, selector)
     if not patch:
         console.print("[yellow]no candidate was chosen; nothing to apply[/yellow]")
         return 1
@@ -181,6 +154,8 @@ def _solve_in(
 
 def chosen_patch(store: RunStore, instance: Instance, selector: str) -> str:
     """The patch the selector chose, "" when it chose none."""
+    from sweagent.selection.stage import selection_artifact
+
     iid = instance.instance_id
     if not store.done(iid, selection_artifact(selector)):
         return ""

@@ -60,6 +60,8 @@ def test_the_cli_refuses_a_run_directory_in_use_with_exit_2(tmp_path: Path) -> N
                 "context",
                 "-o",
                 "context.provider=bm25",
+                "--model",
+                "scripted:builtin",
             ],
         ):
             result = subprocess.run(

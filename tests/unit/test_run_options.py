@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sweagent.errors import ConfigError
-from sweagent.pipeline import RunRequest, default_run_dir, parse_stages, resolve_config
+from sweagent.pipeline import RunRequest, parse_stages
+from sweagent.run_directory import default_run_dir
 
 
 def test_stages_run_in_pipeline_order() -> None:
@@ -29,20 +30,20 @@ def test_shortcuts_override_files_and_model_names_stay_strings(tmp_path: Path) -
     request = RunRequest(
         dataset="swe-mini", config_files=(config_file,), model="1e3", samples=5, iterations=2
     )
-    config = resolve_config(request)
+    config = request.config()
     assert (config.generation.samples, config.generation.iterations) == (5, 2)
     assert config.models.primary.name == "1e3"
     assert config.models.relevance.name == "1e3"  # --model names the relevance model when nothing else does
 
 
 def test_base_url_follows_the_model_to_the_relevance_scan() -> None:
-    config = resolve_config(RunRequest(dataset="swe-mini", model="m", base_url="http://127.0.0.1:1/v1"))
+    config = RunRequest(dataset="swe-mini", model="m", base_url="http://127.0.0.1:1/v1").config()
     assert config.models.relevance.base_url == config.models.primary.base_url == "http://127.0.0.1:1/v1"
 
 
 def test_an_explicit_relevance_model_is_kept(tmp_path: Path) -> None:
     request = RunRequest(dataset="swe-mini", model="big", overrides=("models.relevance.name=small",))
-    assert resolve_config(request).models.relevance.name == "small"
+    assert request.config().models.relevance.name == "small"
 
 
 def test_default_run_dirs_name_the_dataset() -> None:
@@ -61,7 +62,17 @@ def test_default_run_dirs_name_the_dataset() -> None:
 )
 def test_bad_run_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], complaint: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sweagent", "run", *args, "--run-dir", str(tmp_path / "run")],
+        [
+            sys.executable,
+            "-m",
+            "sweagent",
+            "run",
+            *args,
+            "--model",
+            "scripted:builtin",
+            "--run-dir",
+            str(tmp_path / "run"),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -73,7 +84,7 @@ def test_bad_run_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], c
 
 def test_a_changed_config_on_an_existing_run_is_refused_naming_the_keys(tmp_path: Path) -> None:
     from sweagent.config import load_config
-    from sweagent.pipeline import check_resumable
+    from sweagent.run_directory import check_resumable
 
     (tmp_path / "config.yaml").write_text(load_config().to_yaml())
     check_resumable(tmp_path, load_config())  # the same config continues
@@ -88,7 +99,7 @@ def test_a_run_started_before_a_config_section_existed_continues_unless_it_is_se
     import yaml
 
     from sweagent.config import load_config
-    from sweagent.pipeline import check_resumable
+    from sweagent.run_directory import check_resumable
 
     older = yaml.safe_load(load_config().to_yaml())
     del older["environment"]
@@ -96,3 +107,46 @@ def test_a_run_started_before_a_config_section_existed_continues_unless_it_is_se
     check_resumable(tmp_path, load_config())
     with pytest.raises(ConfigError, match=r"environment\.python"):
         check_resumable(tmp_path, load_config(overrides=["environment.python=nearest"]))
+
+
+def test_shortcuts_set_typed_values_never_text_parsed_back() -> None:
+    """Regression: `--model yes` became the boolean True when shortcuts were `key=value` text."""
+    request = RunRequest(dataset="swe-mini", model="yes", samples=8, selector="vote>state-machine")
+    config = request.config()
+    assert config.models.primary.name == "yes"
+    assert config.generation.samples == 8
+    assert config.selection.selector == "vote>state-machine"
+
+
+def test_a_bad_shortcut_value_is_a_config_error_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"generation\.samples"):
+        RunRequest(dataset="swe-mini", model="m", samples=0).config()
+
+
+def test_a_model_named_in_a_config_file_needs_no_model_option(tmp_path: Path) -> None:
+    config_file = tmp_path / "c.yaml"
+    config_file.write_text("models:\n  primary:\n    name: scripted:builtin\n")
+    assert RunRequest(dataset="swe-mini", config_files=(config_file,)).config().models.primary.name == (
+        "scripted:builtin"
+    )
+
+
+def test_no_model_anywhere_is_refused_naming_the_option_and_the_test_models() -> None:
+    with pytest.raises(ConfigError, match=r"--model.*scripted:builtin"):
+        RunRequest(dataset="swe-mini", overrides=("generation.samples=2",)).config()
+
+
+def test_continuing_a_run_without_a_model_keeps_the_one_it_was_started_with(tmp_path: Path) -> None:
+    started = RunRequest(dataset="swe-mini", model="scripted:builtin", run_dir=tmp_path).config()
+    (tmp_path / "config.yaml").write_text(started.to_yaml(), encoding="utf-8")
+    again = RunRequest(dataset="swe-mini", run_dir=tmp_path).config()
+    assert again.models.primary.name == "scripted:builtin"
+    assert again.models.relevance.name == started.models.relevance.name
+
+
+def test_stages_that_ask_no_model_run_without_one() -> None:
+    # Selecting imported candidates with a model-free selector, then grading them, calls no model.
+    config = RunRequest(dataset="swe-mini", selector="consensus").config(model_needed=False)
+    assert config.selection.selector == "consensus"
+    with pytest.raises(ConfigError, match="--model"):
+        RunRequest(dataset="swe-mini", selector="consensus").config()

@@ -1,0 +1,99 @@
+"""`evaluate`, `validate` and `report`: grading and reporting (sweagent/evaluation, sweagent/reporting)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sweagent.cli.options import (
+    ConfigFiles,
+    DatasetName,
+    Filter,
+    InstanceIds,
+    Overrides,
+    ReposDir,
+    environment,
+    fail,
+    instance_ids,
+)
+
+__all__ = ["commands"]
+
+commands = typer.Typer()
+
+Timeout = Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")]
+
+
+@commands.command()
+def evaluate(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="Run directory: reads its predictions.jsonl, writes results.json")
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="SWE-bench predictions file (JSON or JSONL)")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset file or name")] = None,
+    instances: InstanceIds = None,
+    filter_: Filter = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Where results go (default: a new folder under runs/)")
+    ] = None,
+    repos_dir: ReposDir = None,
+    timeout: Timeout = 1800.0,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Grade candidates with FAIL_TO_PASS / PASS_TO_PASS."""
+    from sweagent.evaluation import evaluate_command
+
+    if run_dir and out_dir and run_dir != out_dir:
+        fail("give the run directory once (RUN_DIR or --run-dir)")
+    code = evaluate_command(
+        predictions,
+        dataset,
+        run_dir or out_dir,
+        instance_ids(instances),
+        filter=filter_,
+        repos_dir=repos_dir,
+        timeout=timeout,
+        environment=environment(config, override),
+    )
+    raise typer.Exit(code)
+
+
+@commands.command()
+def validate(
+    dataset: DatasetName,
+    instances: InstanceIds = None,
+    filter_: Filter = None,
+    run_dir: Annotated[
+        Path | None, typer.Option(help="Where logs go (default: a new folder under runs/)")
+    ] = None,
+    repos_dir: ReposDir = None,
+    timeout: Timeout = 1800.0,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Gold patches must resolve and empty patches must not."""
+    from sweagent.evaluation import validate_command
+
+    code = validate_command(
+        dataset,
+        instance_ids(instances),
+        filter=filter_,
+        repos_dir=repos_dir,
+        run_dir=run_dir,
+        timeout=timeout,
+        environment=environment(config, override),
+    )
+    raise typer.Exit(code)
+
+
+@commands.command()
+def report(run_dir: Path, html: Annotated[bool, typer.Option(help="Also write report.html")] = False) -> None:
+    """Write report.md, plots and optionally report.html for a run."""
+    from sweagent.reporting import report_command
+
+    raise typer.Exit(report_command(run_dir, html))

@@ -1,0 +1,142 @@
+"""`sandbox exec`, `shell`, `cleanup` and `images build|plan`: sandboxes and their images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sweagent.cli.options import (
+    ConfigFiles,
+    DatasetName,
+    Filter,
+    InstanceIds,
+    Overrides,
+    ReposDir,
+    environment,
+    err_console,
+    fail,
+    instance_ids,
+)
+
+if TYPE_CHECKING:
+    from sweagent.config import RunConfig
+
+__all__ = ["commands"]
+
+commands = typer.Typer()
+sandbox_app = typer.Typer(help="Run commands in a sandbox.", no_args_is_help=True)
+images_app = typer.Typer(help="Build and list sandbox images.", no_args_is_help=True)
+commands.add_typer(sandbox_app, name="sandbox")
+commands.add_typer(images_app, name="images")
+
+Image = Annotated[str | None, typer.Option(help="Image (default: the bookworm base image)")]
+Network = Annotated[bool, typer.Option("--network", help="Allow network access")]
+
+
+@images_app.command("build")
+def images_build(
+    dataset: DatasetName,
+    instances: InstanceIds = None,
+    filter_: Filter = None,
+    repos_dir: ReposDir = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Pull or build the instance images of a dataset, following `images plan`."""
+    from sweagent.environment import build_images_command
+
+    env = environment(config, override)
+    ids = instance_ids(instances)
+    raise typer.Exit(build_images_command(dataset, ids, filter_, repos_dir, environment=env))
+
+
+@images_app.command("plan")
+def images_plan(
+    dataset: DatasetName,
+    instances: InstanceIds = None,
+    filter_: Filter = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the plan as JSON here")] = None,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Which provider serves each instance (Python, exact or approximate) or why none can; builds nothing."""
+    from sweagent.environment.plan_command import plan_command
+
+    env = environment(config, override)
+    raise typer.Exit(plan_command(dataset, instance_ids(instances), filter_, env, json_out=json_out))
+
+
+@sandbox_app.command("exec")
+def sandbox_exec(
+    command: Annotated[list[str], typer.Argument(help="The command (after --); one word is run by bash -c")],
+    image: Image = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset of --instance")] = None,
+    instance: Annotated[str | None, typer.Option(help="Run in this instance's environment")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Wall-clock seconds (default: sandbox.timeout)")
+    ] = None,
+    network: Network = False,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Run one command in a fresh sandbox and print its ExecResult as JSON."""
+    from sweagent.config import load_config
+    from sweagent.sandboxes import docker_config, run_once
+
+    loaded = load_config(config or [], override or [])
+    image = _instance_image(dataset, instance, loaded) if dataset or instance else image
+    result = run_once(docker_config(loaded.sandbox, image, network=network), command, timeout)
+    typer.echo(result.model_dump_json(indent=2))
+    if result.infra_error:
+        raise typer.Exit(1)
+
+
+@commands.command()
+def shell(
+    image: Image = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset of the instance")] = None,
+    instance: Annotated[str | None, typer.Option(help="Instance whose environment to enter")] = None,
+    network: Network = False,
+    config: ConfigFiles = None,
+    override: Overrides = None,
+) -> None:
+    """Open an interactive shell in a fresh sandbox; it is removed when the shell exits."""
+    from sweagent.config import load_config
+    from sweagent.sandboxes import docker_config, open_shell
+
+    loaded = load_config(config or [], override or [])
+    image = _instance_image(dataset, instance, loaded) if dataset or instance else image
+    raise typer.Exit(open_shell(docker_config(loaded.sandbox, image, network=network)))
+
+
+def _instance_image(dataset: str | None, instance: str | None, config: RunConfig) -> str:
+    """The (pulled or built if needed) image of one dataset instance, for `shell` and `sandbox exec`."""
+    from sandbox.engine import connect
+    from sweagent.datasets import load_dataset
+    from sweagent.environment.providers import EnvironmentProviders
+
+    if not (dataset and instance):
+        fail("give both --dataset and --instance (or --image)")
+    record = load_dataset(dataset, instances=[instance]).get(instance)
+    client = connect()
+    try:
+        providers = EnvironmentProviders(config.environment)
+        info = providers.prepare(record, client=client, progress=lambda line: err_console.print(line))
+        if info.approximate:
+            err_console.print(f"[yellow]approximate environment:[/yellow] {'; '.join(info.notes)}")
+        return info.image
+    finally:
+        client.close()
+
+
+@commands.command("cleanup")
+def cleanup_(
+    images: Annotated[bool, typer.Option("--images", help="Also remove labelled images")] = False,
+) -> None:
+    """Remove the containers (and with --images, the images) this tool labelled."""
+    from sweagent.sandboxes import remove_leftovers
+
+    report = remove_leftovers(images=images)
+    err_console.print(f"removed {len(report.containers)} container(s), {len(report.images)} image(s)")
