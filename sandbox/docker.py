@@ -23,10 +23,11 @@ import requests.exceptions
 from docker import DockerClient
 from docker.models.containers import Container
 from docker.utils.socket import STDERR
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.engine import connect, exec_frames, exec_script, labels
 from sandbox.errors import ImageNotFound, SandboxClosed, SandboxError
+from sandbox.network import NetworkMode, NetworkPlan, plan_network
 from sandbox.restore import PristineImage, RestorePlan, plan_restore
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult, OutputBuffer
 from sandbox.root_shell import RootShell
@@ -57,8 +58,9 @@ class DockerSandboxConfig(BaseModel):
     """Memory limit (swap included), in Docker's notation: 512m, 4g."""
     pids: int = Field(default=1024, ge=16)
     """Most processes the container may hold at once."""
-    network: bool = False
-    """Attach the default bridge network; without it the container has only loopback."""
+    network: NetworkMode = "none"
+    """`none`: loopback only; `dropped`: outbound packets silently dropped (connects time out, names do
+    not resolve; see sandbox/network.py); `open`: Docker's default bridge. A bool means open/none."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables set inside the container."""
     pass_env: tuple[str, ...] = ()
@@ -69,6 +71,13 @@ class DockerSandboxConfig(BaseModel):
     """Bytes kept of each of stdout and stderr (head and tail halves)."""
     docker_host: str | None = None
     """Engine address; default DOCKER_HOST or the local socket."""
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network_from_bool(cls, value: object) -> object:
+        if isinstance(value, bool):  # the setting was a bool before the modes existed
+            return "open" if value else "none"
+        return value
 
     def build(
         self, client: DockerClient | None = None, pristine: PristineImage | None = None
@@ -90,6 +99,12 @@ class DockerSandbox:
         self.workdir = config.workdir
         self._own_client = client is None
         self._client = client or connect(config.docker_host)
+        try:
+            self._network = self._plan_network()
+        except SandboxError:
+            if self._own_client:
+                self._client.close()
+            raise
         self._own_pristine = pristine is None
         self._pristine = pristine or PristineImage(self._client, config.image)
         self._closed = False
@@ -106,6 +121,18 @@ class DockerSandbox:
         env = {name: os.environ[name] for name in self.config.pass_env if name in os.environ}
         env.update(self.config.env)
         return env
+
+    @property
+    def network_warning(self) -> str | None:
+        """Why the sandbox got less network than its config asked for (`dropped` became `none`)."""
+        return self._network.warning
+
+    def _plan_network(self) -> NetworkPlan:
+        try:
+            return plan_network(self._client, self.config.network)
+        except docker.errors.APIError as err:
+            msg = f"preparing the sandbox network ({self.config.network}) failed: {err.explanation or err}"
+            raise SandboxError(msg) from err
 
     def _start(self) -> Container:
         try:
@@ -128,7 +155,10 @@ class DockerSandbox:
                 user="root",
                 working_dir=self.config.workdir,
                 environment=self._environment(),
-                network_mode=None if self.config.network else "none",
+                network_mode=self._network.network_mode,
+                dns=list(self._network.dns) or None,
+                # A lookup through a resolver that never answers fails in a second or two, not ten.
+                dns_opt=["timeout:1", "attempts:1"] if self._network.dns else None,
                 mem_limit=self.config.memory,
                 memswap_limit=self.config.memory,
                 pids_limit=self.config.pids,

@@ -15,6 +15,7 @@ from sweagent.errors import InfrastructureUnavailable, SweAgentError
 from sweagent.logs import log_to_console
 
 if TYPE_CHECKING:
+    from sandbox.network import NetworkMode
     from sweagent.config import EnvironmentConfig, RunConfig
 
 __all__ = ["EXIT_INFRASTRUCTURE", "app", "main"]
@@ -240,6 +241,7 @@ def evaluate(
         repos_dir=repos_dir,
         timeout=timeout,
         environment=_environment(config, override),
+        network=_grading_network(config, override),
     )
     raise typer.Exit(code)
 
@@ -249,6 +251,13 @@ def _environment(config: list[Path] | None, override: list[str] | None) -> Envir
     from sweagent.config import load_config
 
     return load_config(config or [], override or []).environment
+
+
+def _grading_network(config: list[Path] | None, override: list[str] | None) -> NetworkMode:
+    """`sandbox.network` when set, else `dropped`: the network grading gives the tests."""
+    from sweagent.config import load_config
+
+    return load_config(config or [], override or []).sandbox.network or "dropped"
 
 
 @app.command()
@@ -334,6 +343,7 @@ def validate(
         run_dir=run_dir,
         timeout=timeout,
         environment=_environment(config, override),
+        network=_grading_network(config, override),
     )
     raise typer.Exit(code)
 
