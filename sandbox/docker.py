@@ -16,11 +16,12 @@ import time
 from typing import Literal
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.docker_container import SANDBOX_UID
 from sandbox.docker_transfer import ExecContainer
 from sandbox.errors import SandboxError
+from sandbox.network import NetworkMode
 from sandbox.restore import PristineImage, RestorePlan, plan_restore
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult
 from sandbox.scripts import DIFF_SCRIPT, RESET_SCRIPT, SECTION
@@ -48,8 +49,9 @@ class DockerSandboxConfig(BaseModel):
     """Memory limit (swap included), in Docker's notation: 512m, 4g."""
     pids: int = Field(default=1024, ge=16)
     """Most processes the container may hold at once."""
-    network: bool = False
-    """Attach the default bridge network; without it the container has only loopback."""
+    network: NetworkMode = "none"
+    """`none`: loopback only; `dropped`: outbound packets silently dropped (connects time out, names do
+    not resolve; see sandbox/network.py); `open`: Docker's default bridge. A bool means open/none."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables set inside the container."""
     pass_env: tuple[str, ...] = ()
@@ -60,6 +62,13 @@ class DockerSandboxConfig(BaseModel):
     """Bytes kept of each of stdout and stderr (head and tail halves)."""
     docker_host: str | None = None
     """Engine address; default DOCKER_HOST or the local socket."""
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network_from_bool(cls, value: object) -> object:
+        if isinstance(value, bool):  # the setting was a bool before the modes existed
+            return "open" if value else "none"
+        return value
 
     def build(
         self, client: DockerClient | None = None, pristine: PristineImage | None = None

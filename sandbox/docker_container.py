@@ -18,6 +18,7 @@ from docker.models.containers import Container
 
 from sandbox.engine import connect, exec_script, labels
 from sandbox.errors import ImageNotFound, SandboxClosed, SandboxError
+from sandbox.network import NetworkPlan, plan_network
 from sandbox.restore import PristineImage
 from sandbox.root_shell import RootShell
 from sandbox.scripts import KILL_USER_SCRIPT, OOM_COUNT_SCRIPT
@@ -47,6 +48,12 @@ class DockerContainer:
         self.workdir = config.workdir
         self._own_client = client is None
         self._client = client or connect(config.docker_host)
+        try:
+            self._network = self._plan_network()
+        except SandboxError:
+            if self._own_client:
+                self._client.close()
+            raise
         self._own_pristine = pristine is None
         self._pristine = pristine or PristineImage(self._client, config.image)
         self._closed = False
@@ -63,6 +70,18 @@ class DockerContainer:
         env = {name: os.environ[name] for name in self.config.pass_env if name in os.environ}
         env.update(self.config.env)
         return env
+
+    @property
+    def network_warning(self) -> str | None:
+        """Why the sandbox got less network than its config asked for (`dropped` became `none`)."""
+        return self._network.warning
+
+    def _plan_network(self) -> NetworkPlan:
+        try:
+            return plan_network(self._client, self.config.network)
+        except docker.errors.APIError as err:
+            msg = f"preparing the sandbox network ({self.config.network}) failed: {err.explanation or err}"
+            raise SandboxError(msg) from err
 
     def _start(self) -> Container:
         try:
@@ -85,7 +104,10 @@ class DockerContainer:
                 user="root",
                 working_dir=self.config.workdir,
                 environment=self._environment(),
-                network_mode=None if self.config.network else "none",
+                network_mode=self._network.network_mode,
+                dns=list(self._network.dns) or None,
+                # A lookup through a resolver that never answers fails in a second or two, not ten.
+                dns_opt=["timeout:1", "attempts:1"] if self._network.dns else None,
                 mem_limit=self.config.memory,
                 memswap_limit=self.config.memory,
                 pids_limit=self.config.pids,

@@ -142,8 +142,10 @@ class SandboxSettings(Section):
     """Memory limit per sandbox."""
     pids: int = Field(default=1024, ge=16)
     """Process limit per sandbox."""
-    network: bool = False
-    """Give executions network access."""
+    network: Literal["none", "dropped", "open"] | None = None
+    """Network of every sandbox: `none` (loopback only), `dropped` (outbound packets silently dropped,
+    as a network without internet looks), `open` (real access). Unset: agent trajectories get `none`,
+    grading and the test matrix `dropped`. `true` means `open`, `false` unset."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables set inside the sandbox."""
     pass_env: list[str] = Field(default_factory=list)
@@ -154,6 +156,13 @@ class SandboxSettings(Section):
     """Sandboxes kept warm per image."""
     retry_seconds: float = Field(default=120.0, ge=0)
     """Seconds an engine fault (engine restarting, container gone) is retried before the work fails."""
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network_from_bool(cls, value: object) -> object:
+        if isinstance(value, bool):  # the setting was a bool before the modes existed
+            return "open" if value else None
+        return value
 
     @field_validator("backend")
     @classmethod

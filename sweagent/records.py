@@ -18,6 +18,7 @@ __all__ = [
     "GenerationResult",
     "Instance",
     "PatchKind",
+    "REQUIRED_SETUP_STEP",
     "Selection",
     "TestCount",
     "TestMatrix",
@@ -259,3 +260,11 @@ class EvalResult(Record):
     """Why, when the status is not resolved or unresolved."""
     environment: EnvironmentInfo | None = None
     """The environment graded in (None when none could be prepared or it was not recorded)."""
+    setup_warnings: tuple[str, ...] = ()
+    """Setup steps that failed and were tolerated (as SWE-bench's eval script tolerates them), and
+    what the sandbox lacked (a network mode it could not have)."""
+
+
+REQUIRED_SETUP_STEP = "# sweagent: required"
+"""Ends an evaluation setup command whose failure ends the grading as `env_failed` (the re-install of
+the patched package); other setup commands' failures are tolerated and recorded as warnings."""

@@ -9,6 +9,7 @@ from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.engine import CleanupReport, cleanup, connect
 from sandbox.errors import EngineUnavailable
 from sandbox.images import base_tag
+from sandbox.network import NetworkMode
 from sandbox.result import ExecResult
 from sweagent.config import SandboxSettings
 from sweagent.errors import ConfigError
@@ -17,14 +18,20 @@ __all__ = ["docker_checks", "docker_config", "open_shell", "remove_leftovers", "
 
 
 def docker_config(
-    settings: SandboxSettings, image: str | None = None, *, network: bool = False
+    settings: SandboxSettings,
+    image: str | None = None,
+    *,
+    network: bool = False,
+    default_network: NetworkMode = "none",
 ) -> DockerSandboxConfig:
-    """The Docker sandbox config for `image` (default: the bookworm base) under the run's settings."""
+    """The Docker sandbox config for `image` (default: the bookworm base) under the run's settings.
+
+    The network is `open` with `network`, else the settings' mode, else the use's `default_network`."""
     return DockerSandboxConfig(
         image=image or base_tag(),
         memory=settings.memory,
         pids=settings.pids,
-        network=network or settings.network,
+        network="open" if network else settings.network or default_network,
         env=dict(settings.env),
         pass_env=tuple(settings.pass_env),
         timeout=settings.timeout,

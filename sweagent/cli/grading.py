@@ -16,6 +16,7 @@ from sweagent.cli.options import (
     ReposDir,
     environment,
     fail,
+    grading_network,
     instance_ids,
 )
 
@@ -59,6 +60,7 @@ def evaluate(
         repos_dir=repos_dir,
         timeout=timeout,
         environment=environment(config, override),
+        network=grading_network(config, override),
     )
     raise typer.Exit(code)
 
@@ -87,6 +89,7 @@ def validate(
         run_dir=run_dir,
         timeout=timeout,
         environment=environment(config, override),
+        network=grading_network(config, override),
     )
     raise typer.Exit(code)
 

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from sandbox.network import NetworkMode
     from sweagent.config import EnvironmentConfig
 
 __all__ = [
@@ -54,3 +55,10 @@ def environment(config: list[Path] | None, override: list[str] | None) -> Enviro
     from sweagent.config import load_config
 
     return load_config(config or [], override or []).environment
+
+
+def grading_network(config: list[Path] | None, override: list[str] | None) -> NetworkMode:
+    """`sandbox.network` when set, else `dropped`: the network grading gives the tests."""
+    from sweagent.config import load_config
+
+    return load_config(config or [], override or []).sandbox.network or "dropped"

@@ -16,6 +16,7 @@ from sandbox.errors import SandboxError
 from sandbox.images import build_image, ensure_base
 from sweagent.datasets import Checkout, RepoSources, SdistPin, checkout_instance
 from sweagent.datasets.git import has_commit
+from sweagent.environment.env_check import ENV_CHECK_SCRIPT
 from sweagent.environment.recipes import (
     SYMPY_TEST_STAND_IN,
     environment_dockerfile,
@@ -149,6 +150,7 @@ def ensure_instance_image(
         pretend = _pretend_version(instance, checkout)
         (setup / "pre_install.sh").write_text(pre_install_script(spec), encoding="utf-8")
         (setup / "install.sh").write_text(install_script(spec, pretend), encoding="utf-8")
+        (setup / "check_env.py").write_text(ENV_CHECK_SCRIPT, encoding="utf-8")
         stand_in = _add_test_stand_in(spec, testbed)
         labels = {
             "instance": instance.instance_id,
@@ -159,7 +161,15 @@ def ensure_instance_image(
             "source": checkout.detail,
         }
         dockerfile = instance_dockerfile(environment, labels)
-        recipe = [dockerfile, pre_install_script(spec), install_script(spec, pretend), stand_in]
+        # The check is part of the recipe: an image built before it (or with an older one) is not
+        # reused untested; its tag differs, so it is rebuilt and checked.
+        recipe = [
+            dockerfile,
+            pre_install_script(spec),
+            install_script(spec, pretend),
+            stand_in,
+            ENV_CHECK_SCRIPT,
+        ]
         tag = instance_tag(instance.instance_id, environment, recipe)
         if _exists(client, tag):
             return tag

@@ -6,7 +6,8 @@ lines are dropped; the test command is the spec's `test_cmd`
 followed by the test files the instance's test patch touches (swebench's `get_test_directives`).
 A reinstall of an editable install is dropped: the code is imported from /testbed, and the
 reinstall would need the network for its build dependencies. A non-editable install is redone
-offline (no index, no build isolation, no dependencies) so the patched code is what gets tested.
+offline (no index, no build isolation, no dependencies) so the patched code is what gets tested;
+its failure ends the grading as `env_failed` (other set-up steps' failures are only recorded).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 
 from sweagent.environment.specs import EnvironmentSpec, environment_spec
-from sweagent.records import Instance
+from sweagent.records import REQUIRED_SETUP_STEP, Instance
 
 __all__ = ["offline_reinstall", "test_command", "test_directives", "eval_setup_commands", "without_conda"]
 
@@ -61,7 +62,8 @@ def eval_setup_commands(instance: Instance) -> list[str]:
     commands = without_conda(spec.eval_commands)
     reinstall = offline_reinstall(spec.install)
     if reinstall is not None:
-        commands.append(reinstall)
+        # Required: a failed re-install would leave the unpatched copy in site-packages to be tested.
+        commands.append(f"{reinstall}  {REQUIRED_SETUP_STEP}")
     return commands
 
 

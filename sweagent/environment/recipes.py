@@ -11,10 +11,12 @@ import json
 import shlex
 from collections.abc import Mapping
 
-from sweagent.environment.commands import VENV
+from sweagent.environment.commands import VENV, offline_reinstall
+from sweagent.environment.env_check import env_check_command
 from sweagent.environment.specs import EnvironmentSpec
 
 __all__ = [
+    "ENV_CHECK_PATH",
     "PIP_VERSION",
     "SYMPY_TEST_STAND_IN",
     "environment_dockerfile",
@@ -27,6 +29,11 @@ __all__ = [
 PIP_VERSION = "23.3.2"
 """One pip for every venv: bullseye's own (20.3) resolves some pinned sets wrongly; 24.1+ rejects
 the legacy version strings a few old requirements carry."""
+
+ENV_CHECK_PATH = "/tmp/sweagent-setup/check_env.py"
+"""Where the instance build finds the environment check (sweagent.environment.env_check)."""
+WHEEL = "wheel<0.46"
+"""For the offline re-install of a non-editable package (`bdist_wheel`); 0.46 needs setuptools>=70.1."""
 
 _PIP = "python -m pip install --no-input --progress-bar off"
 _PATH = f"{VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -61,7 +68,10 @@ def label_instruction(values: Mapping[str, str]) -> str:
 
 def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirements: bool, note: str) -> str:
     """The environment layer: a venv at /opt/venv owned by the sandbox user, with the spec's packages."""
-    steps = [f"{_PIP} pip=={PIP_VERSION}"]
+    # A non-editable install is redone offline after a candidate is applied: that needs `wheel`.
+    # Only then is it added, so that the other environments keep their tags.
+    wheel = f" {shlex.quote(WHEEL)}" if offline_reinstall(spec.install) is not None else ""
+    steps = [f"{_PIP} pip=={PIP_VERSION}{wheel}"]
     if with_requirements:
         steps.append(f"{_PIP} -r /tmp/sweagent-env/requirements.txt")
     for group in (spec.packages, spec.pip_packages):
@@ -122,7 +132,8 @@ def pre_install_script(spec: EnvironmentSpec) -> str:
 
 
 def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
-    """Install the repository, then make `git diff` start clean (edits committed, new files ignored)."""
+    """Install the repository, make `git diff` start clean (edits committed, new files ignored), then
+    check the environment (`sweagent.environment.env_check`): a failure fails the build."""
     lines = ["set -eux", "cd /testbed"]
     if pretend_version:
         # A re-based checkout's history is one tagged commit; say the version outright so that
@@ -134,6 +145,7 @@ def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
         "mkdir -p .git/info",
         "git ls-files --others --exclude-standard --directory | sed 's|^|/|' >> .git/info/exclude",
         "git diff --quiet HEAD || git commit -q -a -m 'sweagent: environment set-up'",
+        f"PYTHONDONTWRITEBYTECODE=1 {env_check_command(spec, ENV_CHECK_PATH)}",
         "",
     ]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox.engine import connect
+from sandbox.network import NetworkMode
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.loading import load_dataset
 from sweagent.datasets.predictions import Prediction, read_predictions
@@ -54,6 +55,7 @@ def evaluate_command(
     timeout: float = 1800.0,
     provider: ImageProvider | None = None,
     environment: EnvironmentConfig | None = None,
+    network: NetworkMode = "dropped",
     client: DockerClient | None = None,
     runs_root: Path = Path("runs"),
     console: Console | None = None,
@@ -95,6 +97,7 @@ def evaluate_command(
                     client=engine,
                     store=store,
                     timeout=timeout,
+                    network=network,
                 )
             results.append(result)
             _report(console, number, len(chosen), result, time.monotonic() - started)
@@ -116,6 +119,7 @@ def validate_command(
     timeout: float = 1800.0,
     provider: ImageProvider | None = None,
     environment: EnvironmentConfig | None = None,
+    network: NetworkMode = "dropped",
     client: DockerClient | None = None,
     runs_root: Path = Path("runs"),
     console: Console | None = None,
@@ -143,7 +147,7 @@ def validate_command(
                 gold_environment = ("error", "the dataset gives no gold patch for this instance")
             gold, empty = (
                 evaluate_in(setting, instance, patch, candidate_id=name, client=engine, store=store,
-                            timeout=timeout)
+                            timeout=timeout, network=network)
                 for name, patch, setting in (
                     ("gold", instance.patch or "", gold_environment), ("empty", "", prepared)
                 )

@@ -17,12 +17,20 @@ from docker import DockerClient
 
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.errors import ImageNotFound, SandboxError
+from sandbox.network import NetworkMode
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, check_infra, retry_transient
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
 from sweagent.evaluation.steps_in_one_exec import Step, run_steps
 from sweagent.patches import candidate_id as patch_candidate_id
-from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
+from sweagent.records import (
+    REQUIRED_SETUP_STEP,
+    EnvironmentInfo,
+    EvalResult,
+    EvalStatus,
+    Instance,
+    TestCount,
+)
 from sweagent.store import RunStore, atomic_write_text, eval_artifact
 
 __all__ = [
@@ -42,6 +50,8 @@ _STATE = "/tmp/sweagent-eval"
 _CANDIDATE_PATCH = "/tmp/sweagent-apply.patch"
 _TEST_PATCH = "/tmp/sweagent-test.patch"
 _DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
+_STEP_FAILED = "sweagent: setup step exited"
+_STEP_NOTE = re.compile(rf"^{_STEP_FAILED} (\d+): (.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -51,6 +61,8 @@ class _Evaluation:
     instance: Instance
     candidate_id: str
     log: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Tolerated setup failures and sandbox shortfalls, for the result's `setup_warnings`."""
 
     def step(self, title: str, result: ExecResult) -> ExecResult:
         note = f" (infrastructure: {result.infra_error})" if result.infra_error else ""
@@ -71,6 +83,7 @@ class _Evaluation:
             pass_to_pass=TestCount(total=len(self.instance.PASS_TO_PASS)),
             exit_code=exit_code,
             detail=detail,
+            setup_warnings=tuple(self.warnings),
         )
 
 
@@ -89,9 +102,12 @@ def evaluate_instance(
     environment: EnvironmentInfo | None = None,
     open_sandbox: SandboxOpener | None = None,
     retry: RetryPolicy | None = None,
+    network: NetworkMode = "dropped",
 ) -> EvalResult:
-    """Grade `patch` (empty: the unchanged code) on `instance` in a new network-less sandbox of `image`.
+    """Grade `patch` (empty: the unchanged code) on `instance` in a new sandbox of `image`.
 
+    The sandbox's network is `network`: by default outbound packets are dropped, as the official
+    harness's tests expect of a network without the internet (see sandbox/network.py).
     `environment` (which provider served the image, whether it is approximate) goes into the result.
     `open_sandbox` lends a pristine sandbox of `image` instead (a pool that resets between candidates);
     then the steps before the test run go in one exec, whose cost a warm sandbox would otherwise feel.
@@ -99,13 +115,14 @@ def evaluate_instance(
     under `retry`; one that persists grades `error` with its cause, never `unresolved`.
     """
     evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
-    config = eval_sandbox_config(image, timeout, memory)
+    config = eval_sandbox_config(image, timeout, memory, network)
     opener = open_sandbox or (lambda: config.build(client=client))
     try:
         one_exec = open_sandbox is not None
 
         def attempt() -> EvalResult:
             evaluation.log.clear()  # a retried evaluation's log starts over
+            evaluation.warnings.clear()
             return _evaluate(evaluation, config, patch, test_cmd, setup_cmds, opener, one_exec=one_exec)
 
         result = retry_transient(attempt, retry or RetryPolicy(), f"evaluating {instance.instance_id}")
@@ -120,10 +137,12 @@ def evaluate_instance(
     return result
 
 
-def eval_sandbox_config(image: str, timeout: float, memory: str = "4g") -> DockerSandboxConfig:
-    """The sandbox a grading runs in: network-less, in `/testbed`, output bounded."""
+def eval_sandbox_config(
+    image: str, timeout: float, memory: str = "4g", network: NetworkMode = "dropped"
+) -> DockerSandboxConfig:
+    """The sandbox a grading runs in: outbound packets dropped (by default), in `/testbed`, output bounded."""
     return DockerSandboxConfig(
-        image=image, workdir="/testbed", network=False, timeout=timeout, memory=memory,
+        image=image, workdir="/testbed", network=network, timeout=timeout, memory=memory,
         output_limit=EVAL_OUTPUT_LIMIT,
     )  # fmt: skip
 
@@ -150,6 +169,8 @@ def _evaluate(
     if parser is None:
         return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
     with open_sandbox() as sandbox:
+        if sandbox.network_warning:
+            evaluation.warnings.append(sandbox.network_warning)
         prepare = _prepare_in_one_exec if one_exec else _prepare_step_by_step
         failure = prepare(evaluation, sandbox, patch, setup_cmds, config.timeout)
         if failure is not None:
@@ -174,6 +195,7 @@ def _evaluate(
         tests=grade.tests,
         exit_code=run.exit_code,
         detail=detail,
+        setup_warnings=tuple(evaluation.warnings),
     )
 
 
@@ -219,6 +241,8 @@ def _check(evaluation: _Evaluation, title: str, result: ExecResult) -> EvalResul
     """Log a step; the evaluation's end if the step decides it (a gating step that failed). A step
     the engine could not run raises a transient fault (retried from a fresh sandbox)."""
     evaluation.step(title, check_infra(result))
+    if title == "setup":
+        evaluation.warnings.extend(_tolerated_failures(result))
     if result.ok or title == "restore test files":
         return None
     if title == "candidate patch":
@@ -227,8 +251,13 @@ def _check(evaluation: _Evaluation, title: str, result: ExecResult) -> EvalResul
     if title == "test patch":
         return evaluation.failed("error", _why("the instance's test patch does not apply", result))
     return evaluation.failed(
-        "timeout" if result.timed_out else "env_failed", _why("the setup commands failed", result)
+        "timeout" if result.timed_out else "env_failed", _why("a required setup step failed", result)
     )
+
+
+def _tolerated_failures(result: ExecResult) -> list[str]:
+    """The setup steps that failed and were let pass, as `exit N: command` lines."""
+    return [f"exit {code}: {command}" for code, command in _STEP_NOTE.findall(result.stdout + result.stderr)]
 
 
 def _apply_command(path: str) -> str:
@@ -241,14 +270,21 @@ def _ends_line(text: str) -> str:
 
 def _setup_script(setup_cmds: Sequence[str]) -> str:
     # Like SWE-bench's eval script, a failing step does not stop the rest (Django's `locale-gen`
-    # needs root, for one); it is noted in the log. The variables and working directory are saved
-    # for the test command, which runs in an exec of its own: the markers then frame exactly its
-    # output and never enter the sandbox.
-    note = 'echo "sweagent: setup step exited $_code:"'
-    steps = [
-        f"{command}\n_code=$?; [ $_code = 0 ] || {note} {shlex.quote(command)} >&2" for command in setup_cmds
-    ]
+    # needs root, for one); it is noted in the log and becomes a setup warning. A step marked
+    # REQUIRED_SETUP_STEP (the re-install of the patched package) ends the setup with its exit
+    # code: grading code that was not installed would grade the wrong code. The variables and
+    # working directory are saved for the test command, which runs in an exec of its own: the
+    # markers then frame exactly its output and never enter the sandbox.
+    steps = []
+    for command in setup_cmds:
+        note = f'echo "{_STEP_FAILED} $_code: "{shlex.quote(_one_line(command))} >&2'
+        stop = "; exit $_code" if command.rstrip().endswith(REQUIRED_SETUP_STEP) else ""
+        steps.append(f"{command}\n_code=$?; [ $_code = 0 ] || {{ {note}{stop}; }}")
     return "\n".join([f"mkdir -p {_STATE}", *steps, f"export -p > {_STATE}/env.sh", f"pwd > {_STATE}/cwd"])
+
+
+def _one_line(command: str) -> str:
+    return " ".join(command.replace(REQUIRED_SETUP_STEP, "").split())
 
 
 def _test_script(test_cmd: str) -> str:

@@ -49,6 +49,9 @@ class InstanceResult(_Frozen):
     the official harness's grade."""
     environment: EnvironmentInfo | None = None
     """The environment graded in: provider, image, Python, why approximate, providers refused."""
+    setup_warnings: tuple[str, ...] = ()
+    """Setup steps that failed and were tolerated (as the official eval script does), and sandbox
+    shortfalls (no `dropped` network here); the grade stands, but it is worth a look."""
 
 
 class ResultsSummary(_Frozen):
@@ -66,6 +69,8 @@ class ResultsSummary(_Frozen):
     """How many instances ended with each status (every status is listed, zeros included)."""
     approximate: int = 0
     """Instances graded in an approximate environment (their grades may differ from the official ones)."""
+    setup_warnings: int = 0
+    """Instances whose grading tolerated a failed setup step (see each one's `setup_warnings`)."""
 
 
 class Results(_Frozen):
@@ -88,6 +93,7 @@ def build_results(results: Iterable[EvalResult]) -> Results:
             detail=result.detail,
             approximate=result.environment is not None and result.environment.approximate,
             environment=result.environment,
+            setup_warnings=result.setup_warnings,
         )
         for result in results
     }
@@ -103,6 +109,7 @@ def build_results(results: Iterable[EvalResult]) -> Results:
         resolved_rate=round(resolved / evaluated, 4) if evaluated else 0.0,
         statuses=statuses,
         approximate=sum(entry.approximate for entry in instances.values()),
+        setup_warnings=sum(bool(entry.setup_warnings) for entry in instances.values()),
     )
     return Results(instances=instances, summary=summary)
 
@@ -132,12 +139,14 @@ def results_table(results: Results, title: str = "evaluation") -> Table:
     for instance_id, entry in sorted(results.instances.items()):
         style = _STYLE.get(entry.status, "red")
         approximate = " [yellow](approximate env)[/yellow]" if entry.approximate else ""
+        if entry.setup_warnings:
+            approximate += f" [yellow]({len(entry.setup_warnings)} setup warning(s))[/yellow]"
         table.add_row(
             instance_id,
             f"[{style}]{entry.status}[/{style}]{approximate}",
             _count(entry.fail_to_pass),
             _count(entry.pass_to_pass),
-            entry.detail[:120],
+            (entry.detail or "; ".join(entry.setup_warnings))[:120],
         )
     summary = results.summary
     table.caption = f"resolved {summary.resolved}/{summary.evaluated} ({summary.resolved_rate:.1%})" + (
@@ -145,6 +154,8 @@ def results_table(results: Results, title: str = "evaluation") -> Table:
     )
     if summary.approximate:
         table.caption += f", {summary.approximate} in approximate environments"
+    if summary.setup_warnings:
+        table.caption += f", {summary.setup_warnings} with setup warnings"
     return table
 
 

@@ -11,6 +11,7 @@ from docker import DockerClient
 
 from sandbox.docker import DockerSandbox
 from sandbox.errors import SandboxError
+from sandbox.network import NetworkMode
 from sweagent.datasets.repos import RepoSources
 from sweagent.errors import (
     DatasetError,
@@ -79,6 +80,7 @@ def evaluate_in(
     store: RunStore | None,
     timeout: float,
     open_sandbox: SandboxOpener | None = None,
+    network: NetworkMode = "dropped",
 ) -> EvalResult:
     """Grade `patch` in the prepared environment; a failed preparation is recorded as the result."""
     if not isinstance(environment, Environment):
@@ -97,6 +99,7 @@ def evaluate_in(
             store=store,
             environment=environment.info,
             open_sandbox=open_sandbox,
+            network=network,
         )
     except InfrastructureUnavailable:
         raise  # a full disk or an engine down for good: the run stops, a re-run resumes
@@ -106,14 +109,16 @@ def evaluate_in(
 
 
 @contextmanager
-def pooled_sandboxes(image: str, *, client: DockerClient, timeout: float) -> Iterator[SandboxOpener]:
+def pooled_sandboxes(
+    image: str, *, client: DockerClient, timeout: float, network: NetworkMode = "dropped"
+) -> Iterator[SandboxOpener]:
     """One grading sandbox of `image`, reset to the image's state between candidates (not re-created)."""
     from sandbox.pool import SandboxPool
     from sandbox.restore import PristineImage
 
     pristine = PristineImage(client, image)
     try:
-        config = eval_sandbox_config(image, timeout)
+        config = eval_sandbox_config(image, timeout, network=network)
 
         def new_sandbox() -> DockerSandbox:
             sandbox = config.build(client, pristine)

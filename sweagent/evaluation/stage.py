@@ -88,6 +88,7 @@ def _kept(run_dir: Path, replaced: Mapping[str, object]) -> list[EvalResult]:
             pass_to_pass=entry.pass_to_pass,
             detail=entry.detail,
             environment=entry.environment,
+            setup_warnings=entry.setup_warnings,
         )
         for iid, entry in earlier.instances.items()
         if iid not in replaced
@@ -117,13 +118,14 @@ def _one(
             pending.append(candidate)
         else:
             grades[candidate.id] = stored
+    network = config.sandbox.network or "dropped"
     if pending:
         environment = prepare_environment(instance, provider, client=client, sources=sources)
         with ExitStack() as stack:
             opener = None
             if isinstance(environment, Environment) and len(pending) > 1:
                 opener = stack.enter_context(
-                    pooled_sandboxes(environment.image, client=client, timeout=timeout)
+                    pooled_sandboxes(environment.image, client=client, timeout=timeout, network=network)
                 )
             for candidate in pending:
                 grades[candidate.id] = evaluate_in(
@@ -135,6 +137,7 @@ def _one(
                     store=store,
                     timeout=timeout,
                     open_sandbox=opener,
+                    network=network,
                 )
     result = _selected(store, instance, config.selection.selector, grades)
     failures = [g for g in grades.values() if g.status in ("env_failed", "error")]

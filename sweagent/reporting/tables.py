@@ -161,6 +161,8 @@ def report_tables(run: RunData, summary: Summary, curves: ScalingCurves) -> list
         tables.append(Table("Candidate evaluation statuses (eval/)", ["status", "candidates"], rows))
     if approximate_table := _approximate_table(run):
         tables.append(approximate_table)
+    if warnings_table := _setup_warnings_table(run):
+        tables.append(warnings_table)
     tables.append(_instances_table(run))
     return tables
 
@@ -190,6 +192,23 @@ def _approximate_table(run: RunData) -> Table | None:
         "SWE-bench's spec asks for; their grades may differ from the official harness's."
     )
     return Table("Approximate environments", header, rows, note)
+
+
+def _setup_warnings_table(run: RunData) -> Table | None:
+    """The instances whose grading tolerated a failed setup step (results.json), or None."""
+    rows = [
+        [instance.instance_id, str(warning)]
+        for instance in run.instances
+        for warning in (instance.result or {}).get("setup_warnings", [])
+    ]
+    if not rows:
+        return None
+    note = (
+        "Setup steps that failed and were tolerated, as SWE-bench's eval script tolerates them (or a "
+        "network the sandbox could not have): the grades stand, but a test may have run without what "
+        "the step should have prepared."
+    )
+    return Table("Setup warnings", ["instance", "warning"], rows, note)
 
 
 def _stages(summary: Summary) -> list[tuple[str, dict[str, object]]]:

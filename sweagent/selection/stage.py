@@ -153,7 +153,8 @@ def docker_runner(instance: Instance, config: RunConfig, image: str) -> Iterator
     try:
         pristine = PristineImage(client, image)
         try:
-            sandbox_config = docker_config(config.sandbox, image)
+            # Model-written tests and the repository's own run here against candidates, as in grading.
+            sandbox_config = docker_config(config.sandbox, image, default_network="dropped")
             with SandboxPool(
                 lambda: sandbox_config.build(client, pristine), size=config.sandbox.pool_size
             ) as pool:

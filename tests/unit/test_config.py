@@ -12,7 +12,7 @@ def test_defaults_match_the_design() -> None:
     assert config.generation.iterations == 8
     assert config.sandbox.memory == "4g"
     assert config.sandbox.pids == 1024
-    assert config.sandbox.network is False
+    assert config.sandbox.network is None  # per use: agents none, grading and the test matrix dropped
     assert config.selection.selector == "vote>state-machine"
 
 

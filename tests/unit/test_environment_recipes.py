@@ -6,6 +6,7 @@ import pytest
 
 import sweagent.environment
 from sweagent.environment.build import environment_tag, instance_tag
+from sweagent.environment.env_check import spec_pins
 from sweagent.environment.recipes import environment_dockerfile, install_script, pre_install_script
 from sweagent.environment.specs import EnvironmentSpec
 from sweagent.records import Instance
@@ -91,3 +92,19 @@ def test_package_all_is_exact() -> None:
 def test_label_values_are_quoted_and_never_substituted(spec: EnvironmentSpec) -> None:
     text = environment_dockerfile(spec, "base", with_requirements=False, note='from "$HOME"')
     assert 'sweagent.requirements="from \\"\\$HOME\\""' in text
+
+
+def test_wheel_is_installed_only_where_the_package_is_reinstalled_after_a_candidate(
+    spec: EnvironmentSpec,
+) -> None:
+    """requests' offline `pip install . --no-build-isolation` needs bdist_wheel; editable ones do not."""
+    plain = EnvironmentSpec.model_validate({**spec.model_dump(), "install": "python -m pip install ."})
+    assert "'wheel<0.46'" in environment_dockerfile(plain, "base", with_requirements=False, note="n")
+    assert "wheel" not in environment_dockerfile(spec, "base", with_requirements=False, note="n")
+
+
+def test_install_ends_with_the_environment_check_of_the_specs_pins(spec: EnvironmentSpec) -> None:
+    script = install_script(spec, None)
+    assert script.index("git commit") < script.index("check_env.py")
+    assert '"Werkzeug": "2.3.7"' in script
+    assert spec_pins(spec)["setuptools"] == "70.0.0"
