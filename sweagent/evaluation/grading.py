@@ -115,10 +115,9 @@ def grade_log(
         return _ungraded(instance, "the test output markers are missing or repeated: the log is not graded")
     statuses = parser(section)
     failed_somewhere = _reported_failing(parser, section.splitlines())
-    for described, bare in _described_tests(section.splitlines()).items():
-        if bare not in statuses and described in statuses:
-            statuses[bare] = statuses[described]
-        if described in failed_somewhere:
+    for bare, status in _described_tests(parser, section.splitlines()):
+        statuses.setdefault(bare, status)
+        if status in FAILING:
             failed_somewhere.add(bare)
     passed = {test for test, status in statuses.items() if status in PASSING and test not in failed_somewhere}
     f2p = sum(test in passed for test in instance.FAIL_TO_PASS)
@@ -150,21 +149,27 @@ def grade_log(
 _BARE_TEST = re.compile(r"^\S+ \([\w.]+\)$")
 
 
-def _described_tests(lines: Sequence[str]) -> dict[str, str]:
-    """unittest's verbose lines naming a test by its docstring, mapped to the test's own name.
+def _described_tests(parser: LogParser, lines: Sequence[str]) -> list[tuple[str, str]]:
+    """unittest's verbose results that name a test by its docstring, under the test's own name.
 
     At verbosity 2 unittest prints `name (module.Class)`, then the docstring's first line with the
-    status (`Checks X. ... ok`), and swebench's parser keys that status by the docstring line. Python
-    3.6 gave no docstring line for a docstring opening with a newline, so SWE-bench's records, made on
-    3.6, name such a test `name (module.Class)` where a newer Python's log names it by its docstring.
-    Keeping both keys grades the same test the same way whichever Python ran it.
+    status (`Checks X. ... ok`), and swebench's parser keys that status by the docstring line. Where
+    the official records name the test `name (module.Class)` instead (its docstring differs in the
+    official checkout, or the official Python printed none), the same status under the test's own
+    name grades it as the official harness did. Each result line is parsed on its own, so two tests
+    sharing a docstring line keep their own statuses.
     """
-    pairs: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     for bare, described in zip(lines, lines[1:], strict=False):
         bare, described = bare.strip(), described.strip()
-        if _BARE_TEST.match(bare) and " ... " in described:
-            pairs[described.split(" ... ")[0]] = bare
-    return pairs
+        if not _BARE_TEST.match(bare) or " ... " not in described:
+            continue
+        try:
+            statuses = parser(described)
+        except Exception:  # noqa: BLE001, S112 - a parser made for whole logs may trip on a lone line
+            continue
+        found.extend((bare, status) for status in statuses.values())
+    return found
 
 
 def _reported_failing(parser: LogParser, lines: Iterable[str]) -> set[str]:

@@ -165,3 +165,26 @@ def test_a_failure_named_by_its_docstring_line_fails_the_test() -> None:
     assert grade.status == "unresolved"
     name = "test_migrate_with_existing_target_permission (auth_tests.test_migrations.ProxyTests)"
     assert grade.tests[name] == "FAILED"
+
+
+def test_tests_sharing_a_docstring_line_keep_their_own_statuses() -> None:
+    instance = Instance(
+        instance_id="django__django-13230",
+        repo="django/django",
+        base_commit="0" * 40,
+        problem_statement="feeds",
+        FAIL_TO_PASS=["test_guid_false (feeds.tests.FeedTest)"],
+        PASS_TO_PASS=["test_guid_true (feeds.tests.FeedTest)"],
+    )
+    log = (
+        "test_guid_false (feeds.tests.FeedTest)\nTest the guid of an item ... FAIL\n"
+        "test_guid_true (feeds.tests.FeedTest)\nTest the guid of an item ... ok\n"
+    )
+    parser = log_parser(instance)
+    assert parser is not None
+    markers = Markers.new()
+    grade = grade_log(instance, parser, frame_log(markers, log, 1), markers, 1)
+    assert grade.tests == {
+        "test_guid_false (feeds.tests.FeedTest)": "FAILED",
+        "test_guid_true (feeds.tests.FeedTest)": "PASSED",
+    }
