@@ -48,10 +48,14 @@ class Outcome:
     detail: str = ""
     approximate: bool = False
     seconds: float = 0.0
+    absent: list[str] = field(default_factory=list)
+    """PASS_TO_PASS tests found in neither log of a re-based (sdist) checkout: the release lacks them."""
+    rebuilt: list[str] = field(default_factory=list)
+    """PASS_TO_PASS rebuilt for such a checkout: the official names that pass with and without gold."""
 
     @property
     def correct(self) -> bool:
-        return self.gold == "resolved" and self.empty not in ("resolved", "")
+        return (self.gold == "resolved" or bool(self.rebuilt)) and self.empty not in ("resolved", "")
 
     @property
     def refused(self) -> bool:
@@ -163,9 +167,57 @@ def validate(record: dict, out: Path, repos_dir: Path | None, overrides: list[st
     elif not outcome.detail:
         log = (run_dir / "validate.log").read_text(errors="replace").strip().splitlines()
         outcome.detail = f"validate wrote no validation.json: {log[-1] if log else 'no output'}"
+    if outcome.gold == "unresolved" and record["_source"].startswith("sdist"):
+        outcome.absent, outcome.rebuilt = rebuilt_pass_to_pass(run_dir / instance_id / "eval", record)
     seconds = run_dir / "seconds"
     outcome.seconds = float(seconds.read_text()) if seconds.exists() else 0.0
     return outcome
+
+
+def rebuilt_pass_to_pass(eval_dir: Path, record: dict) -> tuple[list[str], list[str]]:
+    """For a gold grade lost only to PASS_TO_PASS tests the release lacks: those tests and the rebuilt list.
+
+    Both lists are empty unless every FAIL_TO_PASS test passes with gold and every PASS_TO_PASS test
+    either passes in both runs or is absent from both logs (never a failure), and some pass: a list
+    is never silently emptied.
+    """
+    try:
+        gold = json.loads((eval_dir / "gold.json").read_text())["tests"]
+        empty = json.loads((eval_dir / "empty.json").read_text())["tests"]
+    except (OSError, ValueError, KeyError):
+        return [], []
+    fail_to_pass = json.loads(record["FAIL_TO_PASS"]) if isinstance(record["FAIL_TO_PASS"], str) else []
+    pass_to_pass = json.loads(record["PASS_TO_PASS"]) if isinstance(record["PASS_TO_PASS"], str) else []
+    if not all(gold.get(test) == "PASSED" for test in fail_to_pass):
+        return [], []
+    absent = [t for t in pass_to_pass if gold.get(t) == "MISSING" and empty.get(t) == "MISSING"]
+    kept = [t for t in pass_to_pass if gold.get(t) == "PASSED" and empty.get(t) == "PASSED"]
+    if not absent or len(absent) + len(kept) != len(pass_to_pass) or not kept:
+        return [], []
+    return absent, kept
+
+
+def write_offline(path: Path, chosen: list[dict], outcomes: list[Outcome]) -> int:
+    """The sdist-sourced instances graded correctly, as records (PASS_TO_PASS rebuilt where needed)."""
+    by_id = {outcome.instance_id: outcome for outcome in outcomes}
+    lines = []
+    for record in chosen:
+        outcome = by_id.get(record["instance_id"])
+        if outcome is None or not outcome.correct or "source" not in record:
+            continue
+        clean = {key: value for key, value in record.items() if not key.startswith("_")}
+        for key in ("FAIL_TO_PASS", "PASS_TO_PASS"):
+            if isinstance(clean[key], str):
+                clean[key] = json.loads(clean[key])
+        if outcome.rebuilt:
+            clean["PASS_TO_PASS"] = outcome.rebuilt
+            clean["pass_to_pass_rebuilt"] = {
+                "reason": f"release {clean['source']['version']} lacks {len(outcome.absent)} official tests",
+                "absent": outcome.absent,
+            }
+        lines.append(json.dumps(clean, sort_keys=True))
+    path.write_text("".join(line + "\n" for line in lines))
+    return len(lines)
 
 
 def reason(outcome: Outcome) -> str:
@@ -207,6 +259,11 @@ def report(outcomes: list[Outcome], unavailable: dict[str, str]) -> None:
     )
     for repo, why in sorted(unavailable.items()):
         print(f"not attempted: {repo}: {why}")
+    rebuilt = [o for o in outcomes if o.rebuilt]
+    if rebuilt:
+        print("graded correctly once PASS_TO_PASS tests the sdist release lacks are left out:")
+        for outcome in rebuilt:
+            print(f"    {outcome.instance_id} [{outcome.source}]: {len(outcome.absent)} absent")
     wrong = [o for o in outcomes if not o.correct and not o.refused]
     if wrong:
         print("graded differently from the official expectation (gold resolved, empty not):")
@@ -234,6 +291,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated instance ids of the sample to run")
     parser.add_argument("--plan", action="store_true", help="print the sample and stop")
     parser.add_argument("-o", "--override", action="append", default=None)
+    parser.add_argument(
+        "--write-offline",
+        type=Path,
+        default=None,
+        help="write the sdist-sourced instances graded correctly here (JSONL)",
+    )
     args = parser.parse_args()
     overrides = args.override if args.override is not None else ["environment.python=nearest"]
     records = load_records(args.lite)
@@ -260,6 +323,9 @@ def main() -> None:
         )
         outcomes.append(outcome)
     report(outcomes, unavailable)
+    if args.write_offline:
+        count = write_offline(args.write_offline, chosen, outcomes)
+        print(f"{count} record(s) written to {args.write_offline}", file=sys.stderr)
 
 
 if __name__ == "__main__":
