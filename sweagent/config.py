@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sweagent.errors import ConfigError, field_path, one_line
+from sweagent.overrides import apply_override, merge, read_yaml, set_value
 
 __all__ = [
     "DEFAULT_BUDGET_TOKENS",
@@ -197,8 +198,9 @@ class EnvironmentConfig(Section):
     providers: list[Literal["official", "build"]] = Field(default_factory=lambda: ["official", "build"])  # type: ignore[arg-type]
     """Where instance environments come from, tried in order: `official` (the harness's prebuilt images)
     and `build` (built here from swebench's specs). Also accepts `official,build`."""
-    python: Literal["exact", "nearest"] = "exact"
-    """`build` with the spec's exact Python only, or on the nearest base Python (marked approximate)."""
+    python: Literal["exact", "nearest"] = "nearest"
+    """`build` on the spec's Python, else on the nearest base Python, marked approximate in every record,
+    result and report (`nearest`); or refuse an instance whose Python no base image has (`exact`)."""
     official: OfficialImagesConfig = Field(default_factory=OfficialImagesConfig)
     """Where the `official` provider pulls from."""
 
@@ -241,66 +243,17 @@ class RunConfig(Section):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
-def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
-    """Apply one `key.path=value` override; the value is parsed as YAML (`3`, `true`, `[a, b]`)."""
-    key, sep, raw = override.partition("=")
-    if not sep or not key.strip():
-        msg = f"override {override!r} must look like key.path=value"
-        raise ConfigError(msg)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as err:
-        msg = f"override {override!r}: value is not valid YAML ({' '.join(str(err).split())})"
-        raise ConfigError(msg) from err
-    return _set_value(data, key.strip(), value)
-
-
-def _set_value(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-    """`data` with the typed `value` at the dotted `key` (a shortcut option: no text to parse)."""
-    nested: Any = value
-    for part in reversed(key.split(".")):
-        nested = {part: nested}
-    return _merge(data, nested)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        msg = f"config file {path}: {err.strerror or err}"
-        raise ConfigError(msg) from err
-    except yaml.YAMLError as err:
-        msg = f"config file {path} is not valid YAML: {' '.join(str(err).split())}"
-        raise ConfigError(msg) from err
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        msg = f"config file {path} must hold a mapping at the top level, not {type(loaded).__name__}"
-        raise ConfigError(msg)
-    return loaded
-
-
 def load_config(
     files: Iterable[Path] = (), overrides: Iterable[str] = (), values: Mapping[str, Any] | None = None
 ) -> RunConfig:
     """Defaults, each YAML file in order, each override, then typed `values` by key; errors name the key."""
     data: dict[str, Any] = {}
     for path in files:
-        data = _merge(data, _read_yaml(path))
+        data = merge(data, read_yaml(path))
     for override in overrides:
         data = apply_override(data, override)
     for key, value in (values or {}).items():
-        data = _set_value(data, key, value)
+        data = set_value(data, key, value)
     try:
         return RunConfig.model_validate(data)
     except ValidationError as err:

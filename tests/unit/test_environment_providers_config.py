@@ -10,10 +10,10 @@ from sweagent.environment.registry import registry_base_url
 from sweagent.errors import ConfigError
 
 
-def test_defaults_try_official_then_build_with_exact_python() -> None:
+def test_defaults_try_official_then_build_on_the_nearest_python() -> None:
     environment = load_config().environment
     assert environment.providers == ["official", "build"]
-    assert environment.python == "exact"
+    assert environment.python == "nearest"
     assert (environment.official.registry, environment.official.namespace) == ("docker.io", "swebench")
 
 

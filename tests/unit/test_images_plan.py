@@ -54,3 +54,13 @@ def test_plan_covers_every_lite_record_with_a_provider_or_a_reason(python: str, 
     assert refused < most_refused
     if python == "nearest":
         assert all(" approximate" in line for line in per_instance if "(spec " in line)
+
+
+@pytest.mark.skipif(not LITE.is_file(), reason=f"shared SWE-bench Lite file {LITE} is absent")
+def test_offline_defaults_refuse_at_most_30_lite_records_each_with_its_reason() -> None:
+    # An offline machine with the default settings: approximate environments where the Python is missing.
+    *per_instance, last = _plan("environment.official.registry=127.0.0.1:9")
+    refused = [line for line in per_instance if line.split("  ")[1] == "refused"]
+    assert len(per_instance) == 300
+    assert len(refused) <= 30, last
+    assert all("build: " in line for line in refused)

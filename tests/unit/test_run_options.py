@@ -106,7 +106,7 @@ def test_a_run_started_before_a_config_section_existed_continues_unless_it_is_se
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(older))
     check_resumable(tmp_path, load_config())
     with pytest.raises(ConfigError, match=r"environment\.python"):
-        check_resumable(tmp_path, load_config(overrides=["environment.python=nearest"]))
+        check_resumable(tmp_path, load_config(overrides=["environment.python=exact"]))
 
 
 def test_shortcuts_set_typed_values_never_text_parsed_back() -> None:
