@@ -18,11 +18,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import git
 from docker import DockerClient
 from rich.console import Console
 
 from sweagent.datasets import RepoSources
+from sweagent.datasets.git import GitFailed, git
 from sweagent.datasets.local import local_instance, working_tree_dirty
 from sweagent.errors import ConfigError, DatasetError
 from sweagent.records import GenerationResult, Instance, Selection
@@ -80,13 +80,13 @@ def _check_targets(request: SolveRequest) -> None:
         )
         raise ConfigError(msg)
     if request.branch:
-        repo = git.Repo(request.repo)
-        if request.branch in {head.name for head in repo.heads}:
+        heads = git("for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads/", cwd=request.repo)
+        if request.branch in heads.splitlines():
             msg = f"branch {request.branch!r} already exists in {request.repo}"
             raise ConfigError(msg)
         try:
-            repo.git.check_ref_format("--branch", request.branch)
-        except git.GitCommandError:
+            git("check-ref-format", "--branch", request.branch, cwd=request.repo)
+        except GitFailed:
             msg = f"{request.branch!r} is not a valid branch name"
             raise ConfigError(msg) from None
 
@@ -166,26 +166,22 @@ def chosen_patch(store: RunStore, instance: Instance, selector: str) -> str:
 
 def apply_patch(repo_path: Path, patch_file: Path) -> None:
     """`git apply` the patch to the working tree; DatasetError naming the cause when it does not apply."""
-    repo = git.Repo(repo_path)
     try:
-        repo.git.apply("--whitespace=nowarn", str(patch_file.resolve()))
-    except git.GitCommandError as err:
-        msg = f"the chosen diff does not apply to {repo_path}'s working tree: {err.stderr.strip()}"
+        git("apply", "--whitespace=nowarn", str(patch_file.resolve()), cwd=repo_path)
+    except GitFailed as err:
+        msg = f"the chosen diff does not apply to {repo_path}'s working tree: {err.detail}"
         raise DatasetError(msg) from None
 
 
 def commit_on_branch(repo_path: Path, patch_file: Path, branch: str, instance: Instance) -> str:
     """Commit the patch on a new branch from the solved commit, in a temporary worktree."""
-    repo = git.Repo(repo_path)
     with tempfile.TemporaryDirectory(prefix="sweagent-branch-") as tmp:
         worktree = Path(tmp) / "tree"
-        repo.git.worktree("add", "-b", branch, str(worktree), instance.base_commit)
+        git("worktree", "add", "-q", "-b", branch, str(worktree), instance.base_commit, cwd=repo_path)
         try:
-            tree = git.Repo(worktree)
-            tree.git.apply("--whitespace=nowarn", "--index", str(patch_file.resolve()))
+            git("apply", "--whitespace=nowarn", "--index", str(patch_file.resolve()), cwd=worktree)
             title = instance.problem_statement.strip().splitlines()[0][:60]
-            with tree.git.custom_environment(**_IDENTITY):
-                tree.git.commit("-m", f"sweagent: {title}")
-            return str(tree.head.commit.hexsha)
+            git("commit", "-q", "-m", f"sweagent: {title}", cwd=worktree, env=_IDENTITY)
+            return git("rev-parse", "HEAD", cwd=worktree).strip()
         finally:
-            repo.git.worktree("remove", "--force", str(worktree))
+            git("worktree", "remove", "--force", str(worktree), cwd=repo_path)

@@ -11,8 +11,7 @@ import re
 import tomllib
 from pathlib import Path
 
-import git
-
+from sweagent.datasets.git import git, has_commit, is_git_repo
 from sweagent.errors import DatasetError
 from sweagent.records import Instance
 
@@ -22,19 +21,18 @@ TEST_EXTRAS = ("test", "tests", "testing", "dev")
 """Optional-dependency groups taken to hold a project's test dependencies."""
 
 
-def _repository(path: Path) -> git.Repo:
-    try:
-        repo = git.Repo(path)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+def _repository(path: Path) -> Path:
+    """`path` resolved, when it is the top of a git working tree with at least one commit."""
+    if not is_git_repo(path):
         msg = f"{path} is not a git repository (sweagent solve works on a committed git repository)"
-        raise DatasetError(msg) from None
-    if repo.bare:
+        raise DatasetError(msg)
+    if git("rev-parse", "--is-bare-repository", cwd=path, timeout=30).strip() == "true":
         msg = f"{path} is a bare repository; point --repo at a working tree"
         raise DatasetError(msg)
-    if not repo.head.is_valid():
+    if not has_commit(path, "HEAD"):
         msg = f"{path} has no commit yet; commit the code the issue is about first"
         raise DatasetError(msg)
-    return repo
+    return path.resolve()
 
 
 def local_instance(path: Path, issue: str) -> Instance:
@@ -42,8 +40,8 @@ def local_instance(path: Path, issue: str) -> Instance:
     if not issue.strip():
         msg = "the issue text is empty; give it with --issue TEXT or --issue-file FILE"
         raise DatasetError(msg)
-    root = Path(_repository(path).working_tree_dir or path).resolve()
-    commit = _repository(root).head.commit.hexsha
+    root = _repository(path)
+    commit = git("rev-parse", "HEAD", cwd=root, timeout=30).strip()
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", root.name).strip("-") or "repo"
     return Instance(
         instance_id=f"local__{name}-{commit[:8]}",
@@ -56,7 +54,8 @@ def local_instance(path: Path, issue: str) -> Instance:
 
 def working_tree_dirty(path: Path) -> bool:
     """Whether tracked files have uncommitted changes (untracked files do not count)."""
-    return _repository(path).is_dirty(untracked_files=False)
+    status = git("status", "--porcelain", "--untracked-files=no", cwd=_repository(path), timeout=60)
+    return bool(status.strip())
 
 
 def test_extras(checkout: Path) -> list[str]:

@@ -9,7 +9,6 @@ failed, and a non-zero exit code with no failure in the log means the log is not
 
 from __future__ import annotations
 
-import inspect
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -19,8 +18,6 @@ from typing import Any, Literal
 from sweagent.records import Instance, TestCount
 
 __all__ = [
-    "FAILING",
-    "PASSING",
     "Grade",
     "LogParser",
     "Markers",
@@ -29,11 +26,6 @@ __all__ = [
     "graded_section",
     "log_parser",
 ]
-
-PASSING = frozenset({"PASSED", "XFAIL"})
-"""Statuses swebench counts as a pass."""
-FAILING = frozenset({"FAILED", "ERROR"})
-"""Statuses swebench counts as a failure (a test absent from the log fails too)."""
 
 LogParser = Callable[[str], dict[str, str]]
 
@@ -79,8 +71,6 @@ def log_parser(instance: Instance) -> LogParser | None:
     parser: Any = MAP_REPO_TO_PARSER.get(instance.repo)
     if parser is None:
         return None
-    if len(inspect.signature(parser).parameters) == 1:  # swebench before 3.0 took the log only
-        return lambda log: dict(parser(log))
     spec = _SpecView(
         instance.instance_id,
         instance.repo,
@@ -109,7 +99,14 @@ def graded_section(log: str, markers: Markers) -> str | None:
 def grade_log(
     instance: Instance, parser: LogParser, log: str, markers: Markers, exit_code: int | None
 ) -> Grade:
-    """Grade FAIL_TO_PASS and PASS_TO_PASS from a framed log; anything doubtful is not resolved."""
+    """Grade FAIL_TO_PASS and PASS_TO_PASS from a framed log; anything doubtful is not resolved.
+
+    The counting and the resolved decision are swebench's (`get_eval_tests_report`,
+    `get_resolution_status`); what they are given is what this run's checks let through.
+    """
+    from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS, ResolvedStatus, TestStatus
+    from swebench.harness.grading import get_eval_tests_report, get_resolution_status, test_failed
+
     section = graded_section(log, markers)
     if section is None:
         return _ungraded(instance, "the test output markers are missing or repeated: the log is not graded")
@@ -117,33 +114,31 @@ def grade_log(
     failed_somewhere = _reported_failing(parser, section.splitlines())
     for bare, status in _described_tests(parser, section.splitlines()):
         statuses.setdefault(bare, status)
-        if status in FAILING:
+        if test_failed(bare, {bare: status}):
             failed_somewhere.add(bare)
-    passed = {test for test, status in statuses.items() if status in PASSING and test not in failed_somewhere}
-    f2p = sum(test in passed for test in instance.FAIL_TO_PASS)
-    p2p = sum(test in passed for test in instance.PASS_TO_PASS)
-    grade_tests = {
-        test: statuses.get(test, "MISSING") for test in (*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS)
-    }
-    for test in failed_somewhere & grade_tests.keys():
-        grade_tests[test] = "FAILED"
+    graded = statuses | dict.fromkeys(failed_somewhere, TestStatus.FAILED.value)
+    expected = {FAIL_TO_PASS: list(instance.FAIL_TO_PASS), PASS_TO_PASS: list(instance.PASS_TO_PASS)}
+    report = get_eval_tests_report(graded, expected)
     counts = (
-        TestCount(passed=f2p, total=len(instance.FAIL_TO_PASS)),
-        TestCount(passed=p2p, total=len(instance.PASS_TO_PASS)),
+        TestCount(passed=len(report[FAIL_TO_PASS]["success"]), total=len(instance.FAIL_TO_PASS)),
+        TestCount(passed=len(report[PASS_TO_PASS]["success"]), total=len(instance.PASS_TO_PASS)),
     )
+    grade_tests = {
+        test: graded.get(test, "MISSING") for test in (*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS)
+    }
     if not statuses:
         detail = (
             f"no test results found in the output (exit code {exit_code}): does the test command "
             f"print what swebench's parser for {instance.repo} reads?"
         )
         return Grade("unresolved", *counts, tests=grade_tests, detail=detail)
-    if exit_code != 0 and not any(status in FAILING for status in statuses.values()):
+    if exit_code != 0 and not any(test_failed(test, statuses) for test in statuses):
         detail = (
             f"the test command exited {exit_code} but its log reports no failure: the log is not believed"
         )
         return Grade("unresolved", *counts, tests=grade_tests, detail=detail)
-    everything_passed = f2p == counts[0].total and p2p == counts[1].total
-    return Grade("resolved" if everything_passed else "unresolved", *counts, tests=grade_tests)
+    resolved = get_resolution_status(report) == ResolvedStatus.FULL.value
+    return Grade("resolved" if resolved else "unresolved", *counts, tests=grade_tests)
 
 
 _BARE_TEST = re.compile(r"^\S+ \([\w.]+\)$")
@@ -174,6 +169,8 @@ def _described_tests(parser: LogParser, lines: Sequence[str]) -> list[tuple[str,
 
 def _reported_failing(parser: LogParser, lines: Iterable[str]) -> set[str]:
     """Tests that any single line reports as failed, so a later forged PASSED line cannot hide them."""
+    from swebench.harness.grading import test_failed
+
     failing: set[str] = set()
     for line in lines:
         if not line.strip():
@@ -182,7 +179,7 @@ def _reported_failing(parser: LogParser, lines: Iterable[str]) -> set[str]:
             statuses = parser(line)
         except Exception:  # noqa: BLE001, S112 - a parser made for whole logs may trip on a lone line
             continue
-        failing.update(test for test, status in statuses.items() if status in FAILING)
+        failing.update(test for test in statuses if test_failed(test, statuses))
     return failing
 
 

@@ -7,8 +7,6 @@ only a run that finished and was graded is `resolved` or `unresolved`.
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -21,10 +19,17 @@ from sandbox.network import NetworkMode
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, check_infra, retry_transient
 from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
+from sweagent.evaluation.sandbox_scripts import (
+    apply_command,
+    ends_line,
+    restore_script,
+    run_tests_script,
+    setup_script,
+    tolerated_failures,
+)
 from sweagent.evaluation.steps_in_one_exec import Step, run_steps
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import (
-    REQUIRED_SETUP_STEP,
     EnvironmentInfo,
     EvalResult,
     EvalStatus,
@@ -46,12 +51,8 @@ SandboxOpener = Callable[[], AbstractContextManager[DockerSandbox]]
 
 EVAL_OUTPUT_LIMIT = 16 * 1024 * 1024
 """Bytes of test output kept: large enough that a long test log reaches the grader whole."""
-_STATE = "/tmp/sweagent-eval"
 _CANDIDATE_PATCH = "/tmp/sweagent-apply.patch"
 _TEST_PATCH = "/tmp/sweagent-test.patch"
-_DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
-_STEP_FAILED = "sweagent: setup step exited"
-_STEP_NOTE = re.compile(rf"^{_STEP_FAILED} (\d+): (.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -176,7 +177,7 @@ def _evaluate(
         if failure is not None:
             return failure
         markers = Markers.new()  # made now, after the patch is fixed, and never sent into the sandbox
-        run = check_infra(sandbox.exec(_test_script(test_cmd), timeout=config.timeout))
+        run = check_infra(sandbox.exec(run_tests_script(test_cmd), timeout=config.timeout))
     evaluation.log.append(frame_log(markers, run.stdout, run.exit_code))
     if run.infra_error:
         return evaluation.failed("error", f"sandbox: {run.infra_error}")
@@ -209,11 +210,11 @@ def _prepare_step_by_step(
         if failure is not None:
             return failure
     if instance.test_patch:
-        evaluation.step("restore test files", sandbox.exec(_restore_script(instance.test_patch), timeout=120))
+        evaluation.step("restore test files", sandbox.exec(restore_script(instance.test_patch), timeout=120))
         failure = _check(evaluation, "test patch", sandbox.apply_patch(instance.test_patch))
         if failure is not None:
             return failure
-    return _check(evaluation, "setup", sandbox.exec(_setup_script(setup_cmds), timeout=timeout))
+    return _check(evaluation, "setup", sandbox.exec(setup_script(setup_cmds), timeout=timeout))
 
 
 def _prepare_in_one_exec(
@@ -223,13 +224,13 @@ def _prepare_in_one_exec(
     instance = evaluation.instance
     steps, files = [], {}
     if patch.strip():
-        files[_CANDIDATE_PATCH] = _ends_line(patch)
-        steps.append(Step("candidate patch", _apply_command(_CANDIDATE_PATCH), 120))
+        files[_CANDIDATE_PATCH] = ends_line(patch)
+        steps.append(Step("candidate patch", apply_command(_CANDIDATE_PATCH), 120))
     if instance.test_patch:
-        files[_TEST_PATCH] = _ends_line(instance.test_patch)
-        steps.append(Step("restore test files", _restore_script(instance.test_patch), 120, gate=False))
-        steps.append(Step("test patch", _apply_command(_TEST_PATCH), 120))
-    steps.append(Step("setup", _setup_script(setup_cmds), timeout))
+        files[_TEST_PATCH] = ends_line(instance.test_patch)
+        steps.append(Step("restore test files", restore_script(instance.test_patch), 120, gate=False))
+        steps.append(Step("test patch", apply_command(_TEST_PATCH), 120))
+    steps.append(Step("setup", setup_script(setup_cmds), timeout))
     for title, result in run_steps(sandbox, steps, files):
         failure = _check(evaluation, title, result)
         if failure is not None:
@@ -242,7 +243,7 @@ def _check(evaluation: _Evaluation, title: str, result: ExecResult) -> EvalResul
     the engine could not run raises a transient fault (retried from a fresh sandbox)."""
     evaluation.step(title, check_infra(result))
     if title == "setup":
-        evaluation.warnings.extend(_tolerated_failures(result))
+        evaluation.warnings.extend(tolerated_failures(result))
     if result.ok or title == "restore test files":
         return None
     if title == "candidate patch":
@@ -252,54 +253,6 @@ def _check(evaluation: _Evaluation, title: str, result: ExecResult) -> EvalResul
         return evaluation.failed("error", _why("the instance's test patch does not apply", result))
     return evaluation.failed(
         "timeout" if result.timed_out else "env_failed", _why("a required setup step failed", result)
-    )
-
-
-def _tolerated_failures(result: ExecResult) -> list[str]:
-    """The setup steps that failed and were let pass, as `exit N: command` lines."""
-    return [f"exit {code}: {command}" for code, command in _STEP_NOTE.findall(result.stdout + result.stderr)]
-
-
-def _apply_command(path: str) -> str:
-    return f"git apply --whitespace=nowarn {path}"  # what DockerSandbox.apply_patch runs
-
-
-def _ends_line(text: str) -> str:
-    return text if text.endswith("\n") else text + "\n"
-
-
-def _setup_script(setup_cmds: Sequence[str]) -> str:
-    # Like SWE-bench's eval script, a failing step does not stop the rest (Django's `locale-gen`
-    # needs root, for one); it is noted in the log and becomes a setup warning. A step marked
-    # REQUIRED_SETUP_STEP (the re-install of the patched package) ends the setup with its exit
-    # code: grading code that was not installed would grade the wrong code. The variables and
-    # working directory are saved for the test command, which runs in an exec of its own: the
-    # markers then frame exactly its output and never enter the sandbox.
-    steps = []
-    for command in setup_cmds:
-        note = f'echo "{_STEP_FAILED} $_code: "{shlex.quote(_one_line(command))} >&2'
-        stop = "; exit $_code" if command.rstrip().endswith(REQUIRED_SETUP_STEP) else ""
-        steps.append(f"{command}\n_code=$?; [ $_code = 0 ] || {{ {note}{stop}; }}")
-    return "\n".join([f"mkdir -p {_STATE}", *steps, f"export -p > {_STATE}/env.sh", f"pwd > {_STATE}/cwd"])
-
-
-def _one_line(command: str) -> str:
-    return " ".join(command.replace(REQUIRED_SETUP_STEP, "").split())
-
-
-def _test_script(test_cmd: str) -> str:
-    return f'exec 2>&1\nsource {_STATE}/env.sh\ncd "$(cat {_STATE}/cwd)"\n{test_cmd}'
-
-
-def _restore_script(test_patch: str) -> str:
-    """Put the files the test patch touches back to HEAD, so a candidate's edits there cannot block it."""
-    paths = sorted({path for pair in _DIFF_PATHS.findall(test_patch) for path in pair if path})
-    quoted = " ".join(shlex.quote(path) for path in paths)
-    return (
-        f"for f in {quoted}; do\n"
-        '  if git cat-file -e "HEAD:$f" 2>/dev/null; then git checkout -q HEAD -- "$f"\n'
-        '  else rm -f -- "$f"; fi\n'
-        "done"
     )
 
 

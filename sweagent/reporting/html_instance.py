@@ -1,43 +1,27 @@
-"""One instance's section of report.html: context, candidates, test matrix, selections, trajectories.
+"""What one instance's section of report.html shows, as plain rows for templates/instance.html.j2.
 
-Everything shown comes from repositories and models, so every piece of text goes through `esc`.
+The markup lives in the template; the environment (html_page.py) autoescapes every value there.
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sweagent.records import Trajectory
 from sweagent.reporting.loading import InstanceRun
-from sweagent.reporting.metrics import covered, sample_outcomes
+from sweagent.reporting.metrics import sample_outcomes
 
-__all__ = ["TEXT_LIMIT", "diff_block", "esc", "instance_section", "shorten"]
-
-
-def esc(value: object) -> str:
-    """Text made inert for HTML content and attribute values."""
-    return escape(str(value), quote=True)
-
-
-def diff_block(patch: str) -> str:
-    """A unified diff as <pre>, one span per line, classed by what the line does."""
-    lines = []
-    for line in patch.splitlines():
-        if line.startswith(("+++", "---", "diff --git", "index ")):
-            kind = "meta"
-        elif line.startswith("@@"):
-            kind = "hunk"
-        elif line.startswith("+"):
-            kind = "add"
-        elif line.startswith("-"):
-            kind = "del"
-        else:
-            kind = "ctx"
-        lines.append(f'<span class="{kind}">{esc(line)}</span>')
-    # Each line is a block: no newline between them, or every line would be followed by a blank one.
-    return '<pre class="diff">' + "".join(lines) + "</pre>"
-
+__all__ = [
+    "TEXT_LIMIT",
+    "CandidateRow",
+    "TurnRow",
+    "candidate_rows",
+    "diff_lines",
+    "shorten",
+    "sort_trajectories",
+    "turn_rows",
+]
 
 TEXT_LIMIT = 20_000
 """Characters of one message, observation or script shown; the middle of a longer one is cut."""
@@ -52,57 +36,40 @@ def shorten(text: str, limit: int = TEXT_LIMIT) -> str:
     return f"{text[:half]}\n{note}\n{text[-half:]}"
 
 
-def _pre(text: str) -> str:
-    return f"<pre>{esc(shorten(text))}</pre>"
+def diff_lines(patch: str) -> list[tuple[str, str]]:
+    """Each line of a unified diff with its class: meta, hunk, add, del or ctx."""
+    lines = []
+    for line in patch.splitlines():
+        if line.startswith(("+++", "---", "diff --git", "index ")):
+            kind = "meta"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        else:
+            kind = "ctx"
+        lines.append((kind, line))
+    return lines
 
 
-def _details(summary: str, body: str, classes: str = "") -> str:
-    return f'<details class="{classes}"><summary>{summary}</summary>{body}</details>'
+@dataclass(frozen=True)
+class CandidateRow:
+    id: str
+    patch: str
+    status: str
+    """The candidate's evaluation status, or `not evaluated`."""
+    sources: list[str]
+    """The editing samples that ended on it, else the trajectory that first wrote it."""
+    chosen_by: list[str]
+    detail: str
 
 
-def instance_section(index: int, instance: InstanceRun, resolved: bool) -> str:
-    result = instance.result or {}
-    facts = [
-        f"status: <b>{esc(result.get('status', 'not evaluated'))}</b>",
-        f"covered: {'yes' if covered(instance) else 'no'}",
-        f"resolved: {'yes' if resolved else 'no'}",
-    ]
-    for key in ("fail_to_pass", "pass_to_pass"):
-        count = result.get(key)
-        if isinstance(count, dict):
-            facts.append(f"{key}: {esc(count.get('passed'))}/{esc(count.get('total'))}")
-    parts = [
-        f'<section class="instance" id="instance-{index}" data-instance="{esc(instance.instance_id)}">',
-        f"<h2>{esc(instance.instance_id)}</h2>",
-        f'<p class="facts">{" · ".join(facts)}</p>',
-    ]
-    if instance.problems:
-        parts.append(
-            "<ul class='missing'>" + "".join(f"<li>{esc(p)}</li>" for p in instance.problems) + "</ul>"
-        )
-    parts += [_context(instance), _candidates(instance), _test_matrix(instance), _selections(instance)]
-    parts.append(_trajectories(instance))
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _context(instance: InstanceRun) -> str:
-    context = instance.context
-    if context is None:
-        return "<h3>Context</h3><p class='absent'>context.json is missing.</p>"
-    recall = "n/a" if context.recall is None else f"{100 * context.recall:.1f}%"
-    rows = "".join(f"<tr><td>{esc(f.path)}</td><td>{f.tokens}</td></tr>" for f in context.files)
-    note = f"<p>{esc(context.note)}</p>" if context.note else ""
-    head = f"provider {esc(context.provider)} · budget {context.budget} · recall {recall}"
-    head += f" · {len(context.files)} files"
-    table = f"<table><tr><th>file</th><th>tokens</th></tr>{rows}</table>"
-    return "<h3>Context</h3>" + _details(head, note + table)
-
-
-def _candidates(instance: InstanceRun) -> str:
-    generation = instance.generation
-    if generation is None:
-        return "<h3>Candidates</h3><p class='absent'>candidates.json is missing.</p>"
+def candidate_rows(instance: InstanceRun) -> list[CandidateRow]:
+    """The instance's candidates in stored order, with who wrote and who chose each."""
+    if instance.generation is None:
+        return []
     picked: dict[str, list[str]] = {}
     for name, selection in instance.selections.items():
         if selection.candidate_id:
@@ -111,57 +78,20 @@ def _candidates(instance: InstanceRun) -> str:
     for outcome in sample_outcomes(instance):
         if outcome.candidate_id:
             ended_on.setdefault(outcome.candidate_id, []).append(f"editing-{outcome.sample}")
-    items = []
-    for candidate in generation.candidates:
-        evaluation = instance.evals.get(candidate.id)
-        status = evaluation.status if evaluation else "not evaluated"
-        chosen = f" · chosen by {esc(', '.join(picked[candidate.id]))}" if candidate.id in picked else ""
-        sources = ", ".join(ended_on.get(candidate.id, [candidate.source]))
-        summary = (
-            f"<code>{esc(candidate.id)}</code> · from {esc(sources)} · "
-            f'<span class="status-{esc(status)}">{esc(status)}</span>{chosen}'
-        )
-        detail = f"<p>{esc(evaluation.detail)}</p>" if evaluation and evaluation.detail else ""
-        items.append(_details(summary, detail + diff_block(candidate.patch), "candidate"))
-    tests = [
-        _details(f"test <code>{esc(t.id)}</code> · {esc(t.source)}", _pre(t.content), "test")
-        for t in generation.tests
-    ]
-    empty = "<p class='absent'>No candidates.</p>" if not items else ""
-    return "<h3>Candidates</h3>" + empty + "".join(items) + "<h3>Tests</h3>" + "".join(tests)
-
-
-def _test_matrix(instance: InstanceRun) -> str:
-    matrix = instance.test_matrix
-    if matrix is None:
-        return "<h3>Test matrix</h3><p class='absent'>test_matrix.json is missing.</p>"
-    header = "".join(f"<th><code>{esc(t)}</code></th>" for t in matrix.tests)
     rows = []
-    for cid in ("original", *matrix.candidates):
-        outcomes = matrix.outcomes.get(cid, {})
-        cells = "".join(
-            f'<td class="outcome-{esc(outcomes.get(t, "none"))}">{esc(outcomes.get(t, "-"))}</td>'
-            for t in matrix.tests
+    for candidate in instance.generation.candidates:
+        evaluation = instance.evals.get(candidate.id)
+        rows.append(
+            CandidateRow(
+                id=candidate.id,
+                patch=candidate.patch,
+                status=evaluation.status if evaluation else "not evaluated",
+                sources=ended_on.get(candidate.id, [candidate.source]),
+                chosen_by=picked.get(candidate.id, []),
+                detail=evaluation.detail if evaluation else "",
+            )
         )
-        rows.append(f"<tr><th><code>{esc(cid)}</code></th>{cells}</tr>")
-    table = f"<table class='matrix'><tr><th>candidate \\ test</th>{header}</tr>{''.join(rows)}</table>"
-    return "<h3>Test matrix</h3>" + table
-
-
-def _selections(instance: InstanceRun) -> str:
-    if not instance.selections:
-        return "<h3>Selections</h3><p class='absent'>No selection files.</p>"
-    parts = ["<h3>Selections</h3>"]
-    for name, selection in sorted(instance.selections.items()):
-        scores = ", ".join(f"{esc(cid)}: {score:g}" for cid, score in sorted(selection.scores.items()))
-        body = f"<p>scores: {scores or 'none'}</p>"
-        if selection.rationale:
-            body += _pre(selection.rationale)
-        if selection.trajectory is not None:
-            body += _trajectory("selection trajectory", selection.trajectory)
-        summary = f"{esc(name)} · {esc(selection.status)} · <code>{esc(selection.candidate_id or '-')}</code>"
-        parts.append(_details(summary, body, "selection"))
-    return "".join(parts)
+    return rows
 
 
 def _trajectory_order(name: str) -> tuple[int, int, str]:
@@ -169,34 +99,43 @@ def _trajectory_order(name: str) -> tuple[int, int, str]:
     return ({"testing": 0, "editing": 1}.get(kind, 2), int(sample) if sample.isdigit() else 0, name)
 
 
-def _trajectories(instance: InstanceRun) -> str:
-    if not instance.trajectories:
-        return "<h3>Trajectories</h3><p class='absent'>No trajectory files.</p>"
-    names = sorted(instance.trajectories, key=_trajectory_order)
-    return "<h3>Trajectories</h3>" + "".join(_trajectory(n, instance.trajectories[n]) for n in names)
+def sort_trajectories(trajectories: Mapping[str, Trajectory]) -> list[str]:
+    """Trajectory names: testing before editing before the rest, samples in numeric order."""
+    return sorted(trajectories, key=_trajectory_order)
 
 
-def _trajectory(name: str, trajectory: Trajectory) -> str:
-    turns = []
-    previous: dict[str, Any] = {"patch": None, "script": None}
+@dataclass(frozen=True)
+class TurnRow:
+    number: int
+    """1-based."""
+    action: str
+    tokens: int
+    messages: list[dict[str, str]]
+    observation: str
+    """Empty when a message already shows it."""
+    script: str
+    """Empty when unchanged since the previous turn."""
+    patch: str
+    """Empty when unchanged since the previous turn."""
+
+
+def turn_rows(trajectory: Trajectory) -> list[TurnRow]:
+    """The trajectory's turns, each showing only what it added to the previous one."""
+    rows = []
+    previous_script: str | None = None
+    previous_patch: str | None = None
     for number, turn in enumerate(trajectory.turns, 1):
-        body = [
-            f'<div class="message role-{esc(m.get("role", "?"))}"><b>{esc(m.get("role", "?"))}</b>'
-            f"{_pre(m.get('content', ''))}</div>"
-            for m in turn.messages
-        ]
-        if turn.observation and all(m.get("content") != turn.observation for m in turn.messages):
-            body.append("<b>observation</b>" + _pre(turn.observation))
-        if turn.script and turn.script != previous["script"]:
-            body.append("<b>test script</b>" + _pre(turn.script))
-        if turn.patch and turn.patch != previous["patch"]:
-            body.append("<b>patch</b>" + diff_block(turn.patch))
-        previous = {"patch": turn.patch, "script": turn.script}
-        tokens = turn.usage.prompt_tokens + turn.usage.completion_tokens
-        turns.append(_details(f"turn {number} · {esc(turn.action)} · {tokens} tokens", "".join(body), "turn"))
-    error = f"<p class='error'>{esc(trajectory.error)}</p>" if trajectory.error else ""
-    summary = (
-        f"{esc(name)} · {esc(trajectory.status)} · {len(trajectory.turns)} turns · "
-        f"{trajectory.format_errors} format errors"
-    )
-    return _details(summary, error + "".join(turns), "trajectory")
+        shown = all(m.get("content") != turn.observation for m in turn.messages)
+        rows.append(
+            TurnRow(
+                number=number,
+                action=turn.action,
+                tokens=turn.usage.prompt_tokens + turn.usage.completion_tokens,
+                messages=[dict(m) for m in turn.messages],
+                observation=turn.observation if turn.observation and shown else "",
+                script=turn.script if turn.script and turn.script != previous_script else "",
+                patch=turn.patch if turn.patch and turn.patch != previous_patch else "",
+            )
+        )
+        previous_script, previous_patch = turn.script, turn.patch
+    return rows

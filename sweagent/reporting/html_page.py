@@ -1,15 +1,21 @@
 """report.html: one self-contained page (inline CSS and JS, plots as data URIs, no network).
 
-The page's Content-Security-Policy allows no fetches at all and only the one script whose hash it
-names, so even text that escaped escaping could not run code or load anything.
+The markup is in templates/*.html.j2, rendered with autoescaping on, so every text from a
+repository or a model is escaped. The page's Content-Security-Policy allows no fetches at all and
+only the one script whose hash it names, so even text that escaped escaping could not run code or
+load anything.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 
-from sweagent.reporting.html_instance import esc, instance_section
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from sweagent.reporting.html_instance import candidate_rows, diff_lines, shorten, sort_trajectories, turn_rows
 from sweagent.reporting.loading import RunData
 from sweagent.reporting.metrics import covered, instance_resolved
 from sweagent.reporting.plots import PLOTS, PlotSet
@@ -19,23 +25,6 @@ __all__ = ["READY_ATTRIBUTE", "SCRIPT", "render_html"]
 
 READY_ATTRIBUTE = "data-report-ready"
 """Set on <html> by the page's script (to the number of instances), so a test sees that it ran."""
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 0 2em 4em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
-pre { background: #f6f6f6; padding: 6px; overflow-x: auto; white-space: pre-wrap; max-height: 40em; }
-pre.diff span { display: block; }
-.add { background: #e6ffed; } .del { background: #ffeef0; } .hunk { color: #6f42c1; } .meta { color: #666; }
-details { margin: 4px 0 4px 1em; } summary { cursor: pointer; }
-section.instance { border-top: 2px solid #888; margin-top: 2em; }
-.absent, .missing { color: #a60; } .error { color: #b00; }
-.status-resolved, .outcome-pass { color: #080; font-weight: bold; }
-.status-unresolved, .outcome-fail { color: #b00; }
-.outcome-broken, .outcome-timeout, .outcome-infra { color: #a60; }
-#toolbar { position: sticky; top: 0; background: #fff; padding: 6px 0; border-bottom: 1px solid #ddd; }
-img { max-width: 100%; }
-""".strip()
 
 SCRIPT = """
 (function () {
@@ -70,73 +59,51 @@ def _csp() -> str:
     return f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
 
 
-def _table(table: Table) -> str:
-    parts = [f"<h2>{esc(table.title)}</h2>"]
-    if table.note:
-        parts.append(f"<p class='absent'>{esc(table.note)}</p>")
-    if table.rows:
-        header = "".join(f"<th>{esc(h)}</th>" for h in table.header)
-        rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table.rows)
-        parts.append(f"<table><tr>{header}</tr>{rows}</table>")
-    return "".join(parts)
+@dataclass(frozen=True)
+class _Plot:
+    title: str
+    data: str | None
+    """The PNG as base64, or None when not drawn."""
+    reason: str
 
 
-def _plots(plots: PlotSet) -> str:
-    parts = ["<h2>Plots</h2>"]
+def _plots(plots: PlotSet) -> list[_Plot]:
+    shown = []
     for stem, title in PLOTS.items():
         path = plots.written.get(stem)
-        if path is None:
-            parts.append(
-                f"<p class='absent'>{esc(title)}: not drawn ({esc(plots.skipped.get(stem, ''))})</p>"
-            )
-            continue
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        parts.append(f'<figure><img alt="{esc(title)}" src="data:image/png;base64,{data}"></figure>')
-    return "".join(parts)
+        data = None if path is None else base64.b64encode(path.read_bytes()).decode("ascii")
+        shown.append(_Plot(title, data, plots.skipped.get(stem, "")))
+    return shown
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("sweagent.reporting", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(shorten=shorten, sort_trajectories=sort_trajectories)
+    environment.globals.update(
+        covered=covered, diff_lines=diff_lines, candidate_rows=candidate_rows, turn_rows=turn_rows
+    )
+    return environment
 
 
 def render_html(run: RunData, tables: list[Table], plots: PlotSet) -> str:
-    missing = run.missing()
-    notes = (
-        "<h2>Missing</h2><ul class='missing'>" + "".join(f"<li>{esc(n)}</li>" for n in missing) + "</ul>"
-        if missing
-        else ""
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            name=run.root.name,
+            csp=_csp(),
+            script=Markup(SCRIPT),  # the page's own code, hashed into the CSP: inserted as is
+            demo=run.demo_note(),
+            missing=run.missing(),
+            tables=tables,
+            plots=_plots(plots),
+            instances=[(i, instance_resolved(run, i)) for i in run.instances],
+        )
     )
-    demo = run.demo_note()
-    if demo:
-        notes = f"<p class='demo'><strong>{esc(demo)}</strong></p>" + notes
-    index = "".join(
-        f'<li data-instance="{esc(i.instance_id)}"><a href="#instance-{n}">{esc(i.instance_id)}</a>'
-        f" · {'resolved' if instance_resolved(run, i) else 'covered' if covered(i) else 'not covered'}</li>"
-        for n, i in enumerate(run.instances)
-    )
-    sections = "\n".join(
-        instance_section(n, i, instance_resolved(run, i)) for n, i in enumerate(run.instances)
-    )
-    summary = "".join(_table(t) for t in tables)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{esc(_csp())}">
-<title>Run report: {esc(run.root.name)}</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<h1>Run report: {esc(run.root.name)}</h1>
-<div id="toolbar">
-<input id="filter" type="search" placeholder="filter instances">
-<button id="expand" type="button">expand all</button>
-<button id="collapse" type="button">collapse all</button>
-<span id="js-status">static (script did not run)</span>
-</div>
-{notes}
-{summary}
-{_plots(plots)}
-<h2>Instances</h2>
-<ul id="index">{index}</ul>
-{sections}
-<script>{SCRIPT}</script>
-</body>
-</html>
-"""
