@@ -84,7 +84,8 @@ def test_an_engine_restart_mid_run_leaves_the_predictions_unchanged(
     assert code == 0, stderr[-4000:]
     assert _predictions(run_dir) == _predictions(tmp_path / "reference")
     statuses = {
-        path.name: json.loads(path.read_text())["status"] for path in run_dir.glob("*/trajectories/*.json")
+        f"{path.parent.parent.name}/{path.stem}": json.loads(path.read_text())["status"]
+        for path in run_dir.glob("*/trajectories/*.json")
     }
     assert "error" not in statuses.values(), statuses
     assert BootstrappedEngine.find().pid != engine.pid
