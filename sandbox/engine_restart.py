@@ -100,7 +100,9 @@ def wait_until_answering(timeout: float) -> None:
 
 
 def _daemon_pid() -> int:
-    found = [pid for pid in _pids() if _comm(pid) == "dockerd"]
+    named = {pid for pid in _pids() if _comm(pid) == "dockerd"}
+    # The daemon re-executes itself for some work (unpacking archives): those children are not it.
+    found = [pid for pid in named if _parent(pid) not in named]
     if len(found) != 1:
         msg = f"expected one dockerd process, found {len(found)}"
         raise NotRestartable(msg)
@@ -116,6 +118,14 @@ def _comm(pid: int) -> str:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
+
+
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rpartition(")")[2].split()[1])
 
 
 def _running(pid: int) -> bool:

@@ -62,20 +62,25 @@ def test_an_engine_restart_mid_run_leaves_the_predictions_unchanged(
     assert reference.returncode == 0, reference.stderr[-4000:]
 
     run_dir = tmp_path / "run"
-    log = (tmp_path / "run.stderr").open("w")
-    process = subprocess.Popen(_command(run_dir), stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 900
-    while process.poll() is None and time.monotonic() < deadline:
-        if list(run_dir.glob("*/trajectories/*.json")) and _run_containers(docker_client, run_dir):
-            break
-        time.sleep(0.1)
-    assert process.poll() is None, "the run ended before the engine could be restarted under it"
-    try:
-        engine.restart()
-    finally:
-        wait_until_answering(120)  # whatever happened, the engine is left running
-    code = process.wait(timeout=1800)
-    log.close()
+    with (tmp_path / "run.stderr").open("w") as log:
+        process = subprocess.Popen(_command(run_dir), stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            deadline = time.monotonic() + 900
+            while process.poll() is None and time.monotonic() < deadline:
+                if list(run_dir.glob("*/trajectories/*.json")) and _run_containers(docker_client, run_dir):
+                    break
+                time.sleep(0.1)
+            assert process.poll() is None, "the run ended before the engine could be restarted under it"
+            try:
+                restarted = engine.restart()
+            finally:
+                wait_until_answering(120)  # whatever happened, the engine is left running
+            code = process.wait(timeout=1800)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    assert restarted.pid != engine.pid
     attempts = 1
     while code == EXIT_INFRASTRUCTURE and attempts < 3:  # the engine outlasted the retries: resume
         code = subprocess.run(_command(run_dir), capture_output=True, timeout=1800, check=False).returncode
@@ -88,4 +93,3 @@ def test_an_engine_restart_mid_run_leaves_the_predictions_unchanged(
         for path in run_dir.glob("*/trajectories/*.json")
     }
     assert "error" not in statuses.values(), statuses
-    assert BootstrappedEngine.find().pid != engine.pid
