@@ -22,6 +22,8 @@ from sandbox.errors import EngineUnavailable
 
 __all__ = ["BootstrappedEngine", "NotRestartable"]
 
+PID_FILE = Path("/var/run/docker.pid")
+"""Where dockerd writes its pid (its default `--pidfile`)."""
 LOG_NAME = "dockerd.log"
 """The file bootstrap.sh sends the daemon's output to."""
 
@@ -100,6 +102,13 @@ def wait_until_answering(timeout: float) -> None:
 
 
 def _daemon_pid() -> int:
+    """The pid the daemon wrote to its pid file; else the one top-level `dockerd` process."""
+    try:
+        written = int(PID_FILE.read_text().strip())
+    except (OSError, ValueError):
+        written = 0
+    if written and _comm(written) == "dockerd" and _running(written):
+        return written
     named = {pid for pid in _pids() if _comm(pid) == "dockerd"}
     # The daemon re-executes itself for some work (unpacking archives): those children are not it.
     found = [pid for pid in named if _parent(pid) not in named]

@@ -93,3 +93,11 @@ def test_an_engine_restart_mid_run_leaves_the_predictions_unchanged(
         for path in run_dir.glob("*/trajectories/*.json")
     }
     assert "error" not in statuses.values(), statuses
+
+
+def test_the_bootstrap_engine_is_found_with_how_it_was_started(engine: BootstrappedEngine) -> None:
+    """What `restart` relies on, checked without restarting: the daemon, its command and its log."""
+    assert Path(f"/proc/{engine.pid}/comm").read_text().strip() == "dockerd"
+    assert Path(engine.argv[0]).name == "dockerd"
+    assert engine.log.name == "dockerd.log"
+    assert engine.environ.get("PATH")
