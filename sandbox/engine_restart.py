@@ -10,6 +10,7 @@ Desktop, another host) is never touched: `find()` says why it will not restart i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -67,10 +68,10 @@ class BootstrappedEngine:
     def restart(self, timeout: float = 120.0) -> BootstrappedEngine:
         """Stop the daemon, start it again as bootstrap.sh does, wait for it to answer; the new one."""
         deadline = time.monotonic() + timeout
-        os.kill(self.pid, signal.SIGTERM)
+        _signal(self.pid, signal.SIGTERM)
         while _running(self.pid):
             if time.monotonic() > deadline:
-                os.kill(self.pid, signal.SIGKILL)
+                _signal(self.pid, signal.SIGKILL)
                 deadline = time.monotonic() + 30
             time.sleep(0.1)
         # As bootstrap.sh: `nohup dockerd ... &` from a shell, output appended to the same log; its
@@ -127,6 +128,11 @@ def _comm(pid: int) -> str:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+        os.kill(pid, signum)
 
 
 def _parent(pid: int) -> int:
