@@ -16,10 +16,12 @@ fraction of the reference run's duration after the previous event):
 
 A fault whose moment comes after the run has finished is reported as missed. A run that exits
 non-zero is resumed with the same command (at most 6 runs); a run that exits 0 is run once more,
-which must also exit 0 (a finished run stays finished; an artifact damaged after its last read is
-redone). Per trial: the faults, the exit codes, whether `predictions.jsonl` equals the reference
-run's, and the turns redone (testing, editing and selection turns the model was asked for beyond the
-reference's). The last line is `ratio: <identical trials / trials>` (target 1.0).
+which must also exit 0 (a finished run stays finished). Per trial: the faults, the exit codes,
+whether `predictions.jsonl` equals the reference run's, the turns redone (testing, editing and
+selection turns the model was asked for beyond the reference's), and the JSON artifacts left
+unreadable: an artifact truncated after the last stage that reads it (a trajectory of an instance
+whose `candidates.json` exists) is not noticed by a resumed run. The last line is
+`ratio: <identical trials / trials>` (target 1.0).
 
     PYTHONPATH=. python bench/chaos.py [--trials 10] [--instances a,b] [--faults kill,engine,model,truncate]
 """
@@ -99,6 +101,7 @@ class Trial:
     codes: list[int] = field(default_factory=list)
     identical: bool = False
     turns_redone: int = 0
+    damaged: list[str] = field(default_factory=list)
 
     def line(self, index: int) -> str:
         missed = f" missed: {', '.join(self.missed)};" if self.missed else ""
@@ -106,7 +109,8 @@ class Trial:
         same = "yes" if self.identical else "NO"
         return (
             f"trial {index}: faults: {', '.join(self.faults) or '-'};{missed} exit codes {codes}; "
-            f"identical: {same}; turns redone: {self.turns_redone}"
+            f"identical: {same}; turns redone: {self.turns_redone}; "
+            f"unreadable artifacts left: {', '.join(self.damaged) or 'none'}"
         )
 
 
@@ -213,7 +217,19 @@ def run_trial(
     trial.missed += pending
     trial.identical = trial.codes[-1] == 0 and predictions(run_dir) == reference
     trial.turns_redone = server.take_turns() - reference_turns
+    trial.damaged = unreadable(run_dir)
     return trial
+
+
+def unreadable(run_dir: Path) -> list[str]:
+    """The run's JSON artifacts that do not parse."""
+    found = []
+    for path in sorted(run_dir.glob("*/**/*.json")):
+        try:
+            json.loads(path.read_bytes())
+        except ValueError:
+            found.append(str(path.relative_to(run_dir)))
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
