@@ -26,6 +26,7 @@ from sandbox.restore import PristineImage, RestorePlan, plan_restore
 from sandbox.result import DEFAULT_OUTPUT_LIMIT, ExecResult
 from sandbox.scripts import DIFF_SCRIPT, RESET_SCRIPT, SECTION
 from sandbox.shell_transfer import SHELL_TRANSFER_LIMIT, extract_script
+from sandbox.transient import check_infra
 
 __all__ = ["DockerSandbox", "DockerSandboxConfig"]
 
@@ -88,7 +89,7 @@ class DockerSandbox(ExecContainer):
     def diff(self) -> str:
         """`git diff` of the workdir against HEAD, untracked files included; the index is left alone."""
         self._check_open()
-        result = self.exec(DIFF_SCRIPT, timeout=120)
+        result = check_infra(self.exec(DIFF_SCRIPT, timeout=120))  # an engine fault is not git's
         if not result.ok:
             msg = f"git diff in {self.workdir} failed: {(result.stderr or result.stdout).strip()[:300]}"
             raise SandboxError(msg)
@@ -96,7 +97,7 @@ class DockerSandbox(ExecContainer):
 
     def _full_diff(self) -> str:
         # A diff larger than the output limit is written to a file and read back whole.
-        self.exec(f"{DIFF_SCRIPT} > /tmp/sweagent.diff", timeout=120)
+        check_infra(self.exec(f"{DIFF_SCRIPT} > /tmp/sweagent.diff", timeout=120))
         return self.read_file("/tmp/sweagent.diff").decode("utf-8", errors="replace")
 
     # -- reset -----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from docker import DockerClient
 from docker.models.containers import Container
 
 from sandbox.engine import exec_script, labels
-from sandbox.errors import SandboxError
+from sandbox.errors import SandboxClosed, SandboxError
 from sandbox.scripts import BASELINE_SCRIPT, SECTION, STATE_DIR
 
 __all__ = ["Baseline", "PristineImage", "RestorePlan", "plan_restore", "top_most"]
@@ -160,7 +160,12 @@ class PristineImage:
                 return self._cache[path]
             try:
                 stream, _ = self._pristine().get_archive(path)
-            except docker.errors.NotFound:
+            except docker.errors.NotFound as err:
+                if "no such container" in str(err).lower():
+                    # Removed under us (a cleanup, a wiped engine): a fault to retry, not an empty path.
+                    self._container = None
+                    msg = f"the pristine container of {self.image} is gone: {err}"
+                    raise SandboxClosed(msg) from err
                 self._cache[path] = []  # not in the image: nothing to put back
                 return []
             members: Members = []

@@ -10,6 +10,7 @@ __all__ = [
     "ContextLengthExceeded",
     "DatasetError",
     "DiskFull",
+    "EngineDown",
     "EnvironmentBuildError",
     "FormatError",
     "InfrastructureUnavailable",
@@ -71,6 +72,12 @@ class DiskFull(StoreError, InfrastructureUnavailable):
     """The run directory's file system is out of space (or quota) while writing an artifact: the run
     stops (exit code 3) with the file named, nothing half-written is left, and the same command
     continues once space is freed."""
+
+
+class EngineDown(InfrastructureUnavailable, ConnectionError):
+    """The sandbox engine stayed unreachable (or kept losing containers) past `sandbox.retry_seconds`:
+    the run stops (exit code 3) rather than record the fault as a result; unfinished trajectories
+    stay `running` and the same command continues them."""
 
 
 class ModelError(SweAgentError, RuntimeError):

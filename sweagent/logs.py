@@ -24,6 +24,8 @@ RUN_LOG = "run.log"
 _STYLES = {logging.WARNING: "yellow", logging.ERROR: "red", logging.CRITICAL: "red"}
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+PACKAGES = ("sweagent", "sandbox")
+"""Whose records the console and `run.log` get (the sandbox's say which engine faults were retried)."""
 
 
 class ConsoleHandler(logging.Handler):
@@ -43,16 +45,16 @@ class ConsoleHandler(logging.Handler):
 
 
 def log_to_console(console: Console, level: int = logging.WARNING) -> None:
-    """Send the package's records at `level` and above to `console`, instead of where an earlier
+    """Send the packages' records at `level` and above to `console`, instead of where an earlier
     call sent them (`-v` lowers the level to DEBUG, `-q` raises it to ERROR)."""
-    logger = logging.getLogger("sweagent")
-    for handler in [h for h in logger.handlers if isinstance(h, ConsoleHandler)]:
-        logger.removeHandler(handler)
-    logger.addHandler(ConsoleHandler(console, level))
-    logger.setLevel(min(logger.level or logging.INFO, logging.INFO, level))
-    # A dependency may configure the root logger on import (swebench calls basicConfig at INFO):
-    # the package's records go to our handlers only, or every INFO line would reach the console.
-    logger.propagate = False
+    for logger in map(logging.getLogger, PACKAGES):
+        for handler in [h for h in logger.handlers if isinstance(h, ConsoleHandler)]:
+            logger.removeHandler(handler)
+        logger.addHandler(ConsoleHandler(console, level))
+        logger.setLevel(min(logger.level or logging.INFO, logging.INFO, level))
+        # A dependency may configure the root logger on import (swebench calls basicConfig at INFO):
+        # the package's records go to our handlers only, or every INFO line would reach the console.
+        logger.propagate = False
 
 
 class _RunLogHandler(logging.FileHandler):
@@ -72,13 +74,15 @@ def run_log(run_dir: Path) -> Iterator[Path]:
     handler = _RunLogHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter(_FORMAT))
-    logger = logging.getLogger("sweagent")
-    previous = logger.level
-    logger.setLevel(logging.INFO if previous in (logging.NOTSET, 0) else min(previous, logging.INFO))
-    logger.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in PACKAGES]
+    previous = [logger.level for logger in loggers]
+    for logger, level in zip(loggers, previous, strict=True):
+        logger.setLevel(logging.INFO if level in (logging.NOTSET, 0) else min(level, logging.INFO))
+        logger.addHandler(handler)
     try:
         yield path
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
+        for logger, level in zip(loggers, previous, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
         handler.close()

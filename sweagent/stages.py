@@ -23,6 +23,7 @@ from rich.table import Table
 
 from sweagent.config import ModelConfig, RunConfig
 from sweagent.datasets import RepoSources
+from sweagent.engine_faults import connect_retrying, retrying
 from sweagent.errors import ConfigError, InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.models.factory import build_model
@@ -70,7 +71,11 @@ def dataset_image(sources: RepoSources, config: RunConfig, run_dir: Path) -> Ima
         known = providers.environment_info(instance)
         if known is not None:
             return known.image
-        info = providers.prepare(instance, client=client, sources=sources)
+        info = retrying(
+            lambda: providers.prepare(instance, client=client, sources=sources),
+            config.sandbox.retry_seconds,
+            f"preparing the environment of {instance.instance_id}",
+        )
         store.write(instance.instance_id, ENVIRONMENT_ARTIFACT, info)
         return info.image
 
@@ -169,10 +174,9 @@ async def _context(instances: list[Instance], ctx: StageContext) -> dict[str, An
 
 
 async def _generate(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
-    from sandbox.engine import connect
     from sweagent.generation.stage import run_generation_stage
 
-    client = await asyncio.to_thread(connect)
+    client = await asyncio.to_thread(connect_retrying, ctx.config.sandbox.retry_seconds)
     try:
         return await run_generation_stage(
             instances,
@@ -197,12 +201,11 @@ class SelectOutcome(BaseModel):
 
 
 async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
-    from sandbox.engine import connect
     from sweagent.selection.stage import SelectionResources, docker_runner, select_instance
 
     spec = ctx.config.selection.selector
     store = RunStore(ctx.run_dir)
-    client = await asyncio.to_thread(connect)
+    client = await asyncio.to_thread(connect_retrying, ctx.config.sandbox.retry_seconds)
 
     def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
         return docker_runner(instance, ctx.config, ctx.image_for(instance, client))
@@ -247,11 +250,10 @@ def write_predictions(store: RunStore, instances: Sequence[Instance], spec: str)
 
 
 async def _evaluate(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
-    from sandbox.engine import connect
     from sweagent.evaluation.stage import run_evaluation_stage
 
     def work() -> dict[str, Any]:
-        client = connect()
+        client = connect_retrying(ctx.config.sandbox.retry_seconds)
         try:
             return dict(
                 run_evaluation_stage(

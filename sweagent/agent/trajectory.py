@@ -14,9 +14,11 @@ from typing import Protocol
 
 import prompts
 from sandbox.errors import SandboxError
+from sandbox.transient import is_transient
 from sweagent.agent.actions import Action, parse_reply
 from sweagent.agent.history import estimate_tokens, fit_history, request_limit, shrink_limit
 from sweagent.config import GenerationConfig
+from sweagent.engine_faults import engine_down
 from sweagent.errors import (
     BudgetExceeded,
     ContextLengthExceeded,
@@ -130,6 +132,8 @@ async def run_trajectory(
             step = Step(prompts.render("generation/format_error", error=str(err), remaining=remaining))
             kind = "format_error"
         except (SandboxError, PatchFailed, OSError) as err:
+            if is_transient(err):  # the engine's fault, not the trajectory's: the next run continues it
+                raise engine_down(err, f"{machine.kind} trajectory {sample} of {instance_id}") from err
             return _finish(session, trajectory, artifact, "error", f"sandbox: {err}")
         messages: list[Message] = [{"role": "assistant", "content": reply.text}]
         if not step.finished:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sandbox.protocol import Sandbox
+from sandbox.transient import check_infra
 
 __all__ = ["LocalFiles", "RepoFiles", "SandboxFiles"]
 
@@ -46,7 +47,8 @@ class SandboxFiles:
     def escapes(self, paths: Sequence[str]) -> list[str]:
         if not paths:
             return []
-        result = self._sandbox.exec(["realpath", "-m", "--", ".", *paths], timeout=60)
+        # An engine fault is raised as such (SandboxFault, retried), not as a path problem.
+        result = check_infra(self._sandbox.exec(["realpath", "-m", "--", ".", *paths], timeout=60))
         resolved = result.stdout.splitlines()
         if result.exit_code != 0 or len(resolved) != len(paths) + 1:
             msg = f"resolving paths in the sandbox failed: {result.stderr.strip() or result.stdout.strip()}"

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 
+from sandbox.transient import SandboxFault
 from sweagent.agent.observations import describe_run
 from sweagent.agent.trajectory import InstanceSession, Reply, messages_for, run_trajectory
+from sweagent.engine_faults import engine_down
 from sweagent.errors import BudgetExceeded, ContextLengthExceeded, InfrastructureUnavailable, ModelError
 from sweagent.generation.editing_state_machine import EditingStateMachine
 from sweagent.generation.testing_state_machine import TestingStateMachine
@@ -68,6 +70,9 @@ async def _seed_output(
     if stored is not None and stored.status != "running":
         return ""  # finished: its first message is never sent again
     run = await session.runner.run_async(seed)
+    if run.infra_error is not None:  # not an output to show the model: the next run redoes it
+        what = f"the seed script of editing {index} of {instance_id}"
+        raise engine_down(SandboxFault(run.infra_error), what)
     return describe_run(run, session.runner.timeout, session.config.observation_chars)
 
 

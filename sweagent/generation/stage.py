@@ -21,10 +21,11 @@ import prompts
 from sandbox.docker import DockerSandbox
 from sandbox.pool import SandboxPool
 from sandbox.restore import PristineImage
-from sandbox.transient import RetryPolicy
+from sandbox.transient import RetryPolicy, is_transient
 from sweagent.agent.history import estimate_tokens, request_limit
 from sweagent.agent.trajectory import InstanceSession
 from sweagent.config import RunConfig
+from sweagent.engine_faults import retrying
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.generation.fanout import generate_instance
@@ -103,7 +104,12 @@ async def _one(
             instance_id=iid, status="error", detail=f"sandbox: {type(err).__name__}: {err}"
         )
     try:
-        files = await asyncio.to_thread(_context_files, store, iid, pool[0])
+        files = await asyncio.to_thread(
+            retrying,
+            lambda: _context_files(store, iid, pool[0]),
+            config.sandbox.retry_seconds,
+            f"reading the context files of {iid}",
+        )
         sandbox_config = docker_config(config.sandbox, image)
         generation = config.generation
         shared = generation_prompt(
@@ -188,6 +194,8 @@ def _context_files(
         for entry in context.files:
             try:
                 files.append((entry.path, box.read_file(entry.path).decode("utf-8", errors="replace")))
-            except (FileNotFoundError, OSError):
+            except (FileNotFoundError, OSError) as err:
+                if is_transient(err):
+                    raise  # the engine's fault: read them all again rather than leave one out
                 continue  # the context named a file the image lacks: leave it out rather than fail
     return files

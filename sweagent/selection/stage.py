@@ -144,12 +144,12 @@ async def select_instance(
 @contextmanager
 def docker_runner(instance: Instance, config: RunConfig, image: str) -> Iterator[ScriptRunner]:
     """A script runner on a pool of Docker sandboxes of `image`, closed when the block ends."""
-    from sandbox.engine import connect
     from sandbox.pool import SandboxPool
     from sandbox.restore import PristineImage
+    from sweagent.engine_faults import connect_retrying
     from sweagent.sandboxes import docker_config
 
-    client = connect()
+    client = connect_retrying(config.sandbox.retry_seconds)
     try:
         pristine = PristineImage(client, image)
         try:
