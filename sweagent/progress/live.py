@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sweagent.progress.model import ProgressEvent, ProgressSnapshot, RunProgress
-from sweagent.progress.plain import clean, clock, summary_line, usage_text
+from sweagent.progress.plain import clean, clock, shorten, summary_line, usage_text
 
 __all__ = ["LiveRenderer", "progress_table"]
 
@@ -72,7 +72,7 @@ class LiveRenderer:
     def _on_event(self, event: ProgressEvent, snapshot: ProgressSnapshot) -> None:
         if event.kind == "stage_finished":
             style = {"error": "red", "stopped": "yellow"}.get(event.status, "green")
-            detail = f"  {escape(clean(event.text))}" if event.text.strip() else ""
+            detail = f"  {escape(shorten(event.text))}" if event.text.strip() else ""
             self.console.print(
                 f"[{style}]{event.stage} {event.status}[/{style}] {escape(clean(event.instance_id))}{detail}",
                 highlight=False,

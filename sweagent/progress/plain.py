@@ -15,14 +15,22 @@ from rich.console import Console
 
 from sweagent.progress.model import ProgressEvent, ProgressSnapshot, RunProgress, StageCounts
 
-__all__ = ["PlainRenderer", "amount", "clean", "clock", "event_line", "summary_line", "usage_text"]
+__all__ = ["PlainRenderer", "amount", "clean", "clock", "event_line", "shorten", "summary_line", "usage_text"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_LINE_DETAIL = 160
+"""Characters of an outcome's summary shown on its line."""
 
 
 def clean(text: str) -> str:
     """`text` with each run of control characters replaced by one space."""
     return _CONTROL.sub(" ", text).strip()
+
+
+def shorten(text: str, limit: int = _LINE_DETAIL) -> str:
+    """`text` cleaned and cut to `limit` characters (the instance's `instance.log` has it whole)."""
+    text = clean(text)
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def clock(seconds: float) -> str:
@@ -67,7 +75,7 @@ def event_line(event: ProgressEvent, snapshot: ProgressSnapshot) -> str | None:
     counts = counts_text(event.stage, snapshot.stages.get(event.stage, StageCounts()))
     if event.kind == "stage_started":
         return f"{stamp} {event.stage} started {clean(event.instance_id)} · {counts}"
-    summary = f" ({clean(event.text)})" if event.text.strip() else ""
+    summary = f" ({shorten(event.text)})" if event.text.strip() else ""
     return f"{stamp} {event.stage} {event.status} {clean(event.instance_id)}{summary} · {counts}"
 
 
