@@ -10,6 +10,7 @@ build, a sandbox that dies) is recorded as its outcome and the others go on. An 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -37,6 +38,8 @@ from sweagent.sandboxes import docker_config
 from sweagent.store import CANDIDATES_ARTIFACT, CONTEXT_ARTIFACT, RunStore
 
 __all__ = ["GenerationOutcome", "fit_shared_prompt", "generation_prompt", "run_generation_stage"]
+
+logger = logging.getLogger(__name__)
 
 
 class GenerationOutcome(BaseModel):
@@ -102,6 +105,7 @@ async def _one(
         return _outcome(stored, "skipped", f"{CANDIDATES_ARTIFACT} exists")
     try:
         image = await asyncio.to_thread(image_for, instance)
+        logger.info("%s: sandbox image %s", iid, image)
         pool = await asyncio.to_thread(_open_pool, client, image, config)
     except InfrastructureUnavailable:
         raise
