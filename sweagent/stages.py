@@ -210,7 +210,9 @@ async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any
     def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
         return docker_runner(instance, ctx.config, ctx.image_for(instance, client))
 
-    resources = SelectionResources(config=ctx.config, model=ctx.primary, open_runner=open_runner)
+    resources = SelectionResources(
+        config=ctx.config, model=ctx.primary, open_runner=open_runner, progress=ctx.progress
+    )
     outcomes: dict[str, Any] = {}
     try:
         for instance in instances:
