@@ -66,9 +66,9 @@ def run_evaluation_stage(
 
     def grade(instance: Instance) -> tuple[EvaluationOutcome, EvalResult | None]:
         with tracker.working(instance.instance_id, "evaluate") as work:
-            graded = _one(instance, store, config, client, sources, provider, timeout)
-            work.finish(graded[0])
-        return graded
+            outcome = _one(instance, store, config, client, sources, provider, timeout)
+            work.finish(outcome[0])
+        return outcome
 
     # Instances are graded side by side (each in its own pooled sandbox); results keep input order.
     with ThreadPoolExecutor(max_workers=max(1, config.sandbox.pool_size)) as threads:
