@@ -17,6 +17,7 @@ from rich.console import Console
 from sweagent.datasets import load_dataset
 from sweagent.datasets.repos import remembered_sources
 from sweagent.errors import ConfigError, InfrastructureUnavailable
+from sweagent.progress import RunProgress, show_progress
 from sweagent.run_directory import default_run_dir, started_run
 from sweagent.run_options import RunOptions
 from sweagent.selection.registry import selector_needs
@@ -82,14 +83,16 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
         raise ConfigError(msg)
     instances = loaded.instances
     run_dir = request.run_dir or default_run_dir(request.dataset)
-    with started_run(run_dir, config, console, holder="sweagent run", force=request.force) as run:
+    with started_run(run_dir, config, holder="sweagent run", force=request.force) as run:
         console.print(f"run directory: {run_dir}  stages: {', '.join(stages)}  instances: {len(instances)}")
         sources = remembered_sources(run_dir, request.repos_dir)
         logger.info("run %s: stages %s, %d instance(s)", run_dir, ",".join(stages), len(instances))
+        progress = RunProgress([i.instance_id for i in instances], stages, usage=run.ledger.total)
         try:
-            failures = asyncio.run(
-                run_stages(stages, instances, run_dir, config, run.ledger, sources, console)
-            )
+            with show_progress(progress, console):
+                failures = asyncio.run(
+                    run_stages(stages, instances, run_dir, config, run.ledger, sources, progress)
+                )
         except InfrastructureUnavailable as err:
             logger.info("run stopped: %s", err)
             console.print(

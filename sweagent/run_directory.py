@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rich.console import Console
 
 from sweagent.config import RunConfig
 from sweagent.errors import ConfigError
@@ -41,7 +40,7 @@ class StartedRun:
 
 @contextmanager
 def started_run(
-    run_dir: Path, config: RunConfig, console: Console, *, holder: str, force: bool = False
+    run_dir: Path, config: RunConfig, *, holder: str, force: bool = False
 ) -> Iterator[StartedRun]:
     """Hold `run_dir` for `holder`, refuse a changed config (unless `force`), write `config.yaml`,
     log to `run.log` and label the sandboxes inside the block; `usage.json` is written on the way out."""
@@ -52,7 +51,7 @@ def started_run(
         prices = config.models.prices
         ledger = UsageLedger.read(usage, prices) if usage.is_file() else UsageLedger(prices)
         try:
-            with run_log(run_dir) as log, claimed_run(run_dir, console):
+            with run_log(run_dir) as log, claimed_run(run_dir):
                 yield StartedRun(ledger, log)
         finally:
             ledger.write(usage)
@@ -98,7 +97,7 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 @contextmanager
-def claimed_run(run_dir: Path, console: Console) -> Iterator[None]:
+def claimed_run(run_dir: Path) -> Iterator[None]:
     """Label the sandboxes made inside the block with the run, after removing those a killed run left."""
     from sandbox.engine import RUN_ENV, connect, remove_run_containers
     from sandbox.errors import EngineUnavailable
@@ -114,7 +113,9 @@ def claimed_run(run_dir: Path, console: Console) -> Iterator[None]:
         finally:
             client.close()
         if removed:
-            console.print(f"removed {len(removed)} container(s) an interrupted run of {run_dir} left behind")
+            logger.warning(
+                "removed %d container(s) an interrupted run of %s left behind", len(removed), run_dir
+            )
     previous = os.environ.get(RUN_ENV)
     os.environ[RUN_ENV] = run_id
     try:

@@ -25,6 +25,7 @@ from sweagent.datasets import RepoSources
 from sweagent.datasets.git import GitFailed, git
 from sweagent.datasets.local import local_instance, working_tree_dirty
 from sweagent.errors import ConfigError, DatasetError
+from sweagent.progress import RunProgress, show_progress
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.run_directory import default_run_dir, started_run
 from sweagent.run_options import RunOptions
@@ -100,21 +101,23 @@ def solve_command(request: SolveRequest, console: Console | None = None) -> int:
     config = request.config()
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(instance.repo).name)
     run_dir = request.run_dir or default_run_dir(f"solve-{name}")
-    with started_run(run_dir, config, console, holder="sweagent solve", force=request.force) as run:
+    with started_run(run_dir, config, holder="sweagent solve", force=request.force) as run:
         RunStore(run_dir).write(instance.instance_id, INSTANCE_ARTIFACT, instance)
         console.print(f"run directory: {run_dir}  instance: {instance.instance_id}")
-        failed = asyncio.run(
-            run_stages(
-                SOLVE_STAGES,
-                [instance],
-                run_dir,
-                config,
-                run.ledger,
-                RepoSources(),
-                console,
-                _image_for(request),
+        progress = RunProgress([instance.instance_id], SOLVE_STAGES, usage=run.ledger.total)
+        with show_progress(progress, console):
+            failed = asyncio.run(
+                run_stages(
+                    SOLVE_STAGES,
+                    [instance],
+                    run_dir,
+                    config,
+                    run.ledger,
+                    RepoSources(),
+                    progress,
+                    _image_for(request),
+                )
             )
-        )
         return (
             1
             if failed

@@ -2,7 +2,8 @@
 
 An instance that fails a stage is recorded (its outcome's status is `error`) and left out of the
 later stages; the others go on. Stages skip instances whose artifact exists, which is what makes a
-run resumable. `run` and `solve` both drive their instances through here.
+run resumable. `run` and `solve` both drive their instances through here. What happens is reported
+to a `RunProgress` (the command shows it) and logged; nothing here prints.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from docker import DockerClient
 from pydantic import BaseModel, ConfigDict
-from rich.console import Console
-from rich.table import Table
 
 from sweagent.config import ModelConfig, RunConfig
 from sweagent.datasets import RepoSources
@@ -31,6 +30,7 @@ from sweagent.models.preflight import wait_until_up
 from sweagent.models.protocol import Model
 from sweagent.models.usage import Budget, UsageLedger
 from sweagent.models.window import apply_plan, plan_run
+from sweagent.progress import RunProgress
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.store import (
     CANDIDATES_ARTIFACT,
@@ -42,6 +42,9 @@ from sweagent.store import (
     atomic_write_text,
     selection_artifact,
 )
+
+if TYPE_CHECKING:
+    from sweagent.selection.stage import SelectionResources
 
 __all__ = ["BUILT_STAGES", "STAGES", "ImageFor", "StageContext", "fit_windows", "run_stages"]
 
@@ -92,6 +95,7 @@ class StageContext:
     relevance: Model
     sources: RepoSources
     image_for: ImageFor
+    progress: RunProgress
 
 
 async def run_stages(
@@ -101,10 +105,10 @@ async def run_stages(
     config: RunConfig,
     ledger: UsageLedger,
     sources: RepoSources,
-    console: Console,
+    progress: RunProgress,
     image_for: ImageFor | None = None,
 ) -> set[str]:
-    """Run `stages` in order; the ids of the instances that failed one."""
+    """Run `stages` in order, reporting to `progress`; the ids of the instances that failed one."""
     budget = Budget(config.budget, ledger)
     primary = build_model(config.models.primary, ledger, budget)
     relevance = build_model(config.models.relevance, ledger, budget)
@@ -112,16 +116,13 @@ async def run_stages(
     try:
         for endpoint_model in _models_needed(stages, instances, run_dir, config):
             await wait_until_up(endpoint_model)
-        config = await fit_windows(config, console)
+        config = await fit_windows(config, progress)
         image_for = image_for or dataset_image(sources, config, run_dir)
-        context = StageContext(run_dir, config, primary, relevance, sources, image_for)
+        context = StageContext(run_dir, config, primary, relevance, sources, image_for, progress)
         for stage in stages:
             pending = [i for i in instances if i.instance_id not in failed]
             logger.info("stage %s: %d instance(s)", stage, len(pending))
             outcomes = await _RUNNERS[stage](pending, context)
-            _print_outcomes(console, stage, outcomes)
-            for iid, outcome in sorted(outcomes.items()):
-                logger.info("stage %s: %s %s %s", stage, iid, outcome.status, _summary(outcome))
             failed.update(iid for iid, outcome in outcomes.items() if outcome.status == "error")
             ledger.write(run_dir / USAGE_FILE)
     finally:
@@ -130,7 +131,7 @@ async def run_stages(
     return failed
 
 
-async def fit_windows(config: RunConfig, console: Console) -> RunConfig:
+async def fit_windows(config: RunConfig, progress: RunProgress) -> RunConfig:
     """The config with the budgets the models' windows imply; ConfigError when it cannot fit."""
     plan = await plan_run(config)
     if not plan.fits:
@@ -138,7 +139,7 @@ async def fit_windows(config: RunConfig, console: Console) -> RunConfig:
         raise ConfigError(msg)
     logger.info("%s", plan.describe())
     if plan.primary.window is not None or plan.relevance.window is not None:
-        console.print(plan.describe(), highlight=False)
+        progress.note(plan.describe())
     return apply_plan(config, plan)
 
 
@@ -170,6 +171,7 @@ async def _context(instances: list[Instance], ctx: StageContext) -> dict[str, An
         primary=ctx.primary,
         relevance=ctx.relevance,
         sources=ctx.sources,
+        progress=ctx.progress,
     )
 
 
@@ -185,6 +187,7 @@ async def _generate(instances: list[Instance], ctx: StageContext) -> dict[str, A
             model=ctx.primary,
             image_for=lambda instance: ctx.image_for(instance, client),
             client=client,
+            progress=ctx.progress,
         )
     finally:
         client.close()
@@ -201,7 +204,7 @@ class SelectOutcome(BaseModel):
 
 
 async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
-    from sweagent.selection.stage import SelectionResources, docker_runner, select_instance
+    from sweagent.selection.stage import SelectionResources, docker_runner
 
     spec = ctx.config.selection.selector
     store = RunStore(ctx.run_dir)
@@ -210,28 +213,35 @@ async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any
     def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
         return docker_runner(instance, ctx.config, ctx.image_for(instance, client))
 
-    resources = SelectionResources(config=ctx.config, model=ctx.primary, open_runner=open_runner)
+    resources = SelectionResources(
+        config=ctx.config, model=ctx.primary, open_runner=open_runner, progress=ctx.progress
+    )
     outcomes: dict[str, Any] = {}
     try:
         for instance in instances:
-            iid = instance.instance_id
-            try:
-                selection = await select_instance(store, instance, spec, resources)
-            except InfrastructureUnavailable:
-                raise  # the run stops (exit 3); a later run continues from what was saved
-            except Exception as err:  # one instance's failure is recorded; the others go on
-                outcomes[iid] = SelectOutcome(
-                    instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}"
-                )
-                continue
-            chosen = selection.candidate_id or "-"
-            outcomes[iid] = SelectOutcome(
-                instance_id=iid, status="done", chosen=chosen, detail=selection.rationale
-            )
+            with ctx.progress.working(instance.instance_id, "select") as work:
+                outcomes[instance.instance_id] = await _select_one(store, instance, spec, resources)
+                work.finish(outcomes[instance.instance_id])
     finally:
         client.close()
     write_predictions(store, instances, spec)
     return outcomes
+
+
+async def _select_one(
+    store: RunStore, instance: Instance, spec: str, resources: SelectionResources
+) -> SelectOutcome:
+    from sweagent.selection.stage import select_instance
+
+    iid = instance.instance_id
+    try:
+        selection = await select_instance(store, instance, spec, resources)
+    except InfrastructureUnavailable:
+        raise  # the run stops (exit 3); a later run continues from what was saved
+    except Exception as err:  # one instance's failure is recorded; the others go on
+        return SelectOutcome(instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}")
+    chosen = selection.candidate_id or "-"
+    return SelectOutcome(instance_id=iid, status="done", chosen=chosen, detail=selection.rationale)
 
 
 def write_predictions(store: RunStore, instances: Sequence[Instance], spec: str) -> None:
@@ -257,7 +267,12 @@ async def _evaluate(instances: list[Instance], ctx: StageContext) -> dict[str, A
         try:
             return dict(
                 run_evaluation_stage(
-                    instances, run_dir=ctx.run_dir, config=ctx.config, client=client, sources=ctx.sources
+                    instances,
+                    run_dir=ctx.run_dir,
+                    config=ctx.config,
+                    client=client,
+                    sources=ctx.sources,
+                    progress=ctx.progress,
                 )
             )
         finally:
@@ -272,24 +287,3 @@ _RUNNERS: dict[str, Callable[[list[Instance], StageContext], Awaitable[dict[str,
     "select": _select,
     "evaluate": _evaluate,
 }
-
-
-def _print_outcomes(console: Console, stage: str, outcomes: dict[str, Any]) -> None:
-    table = Table(title=f"stage {stage}")
-    table.add_column("instance")
-    table.add_column("status")
-    table.add_column("detail", overflow="fold")
-    for iid, outcome in sorted(outcomes.items()):
-        style = "red" if outcome.status == "error" else "green"
-        table.add_row(iid, f"[{style}]{outcome.status}[/{style}]", _summary(outcome))
-    console.print(table)
-
-
-def _summary(outcome: Any) -> str:
-    shown = ("files", "candidates", "tests", "resolved", "chosen")
-    parts = [f"{name}={getattr(outcome, name)}" for name in shown if hasattr(outcome, name)]
-    if getattr(outcome, "recall", None) is not None:
-        parts.append(f"recall={outcome.recall:.2f}")
-    if outcome.detail:
-        parts.append(str(outcome.detail)[:300])
-    return "  ".join(parts)

@@ -8,6 +8,7 @@ from the last saved turn, and ending with an explicit status.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,6 +30,7 @@ from sweagent.errors import (
 from sweagent.execution.scripts import PatchFailed, ScriptRunner
 from sweagent.models.prompt_layout import SharedPrompt, layout_messages
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
+from sweagent.progress import RunProgress
 from sweagent.records import Instance, Trajectory, TrajectoryStatus, Turn, Usage
 from sweagent.store import RunStore, trajectory_artifact
 
@@ -38,6 +40,8 @@ DEFAULT_MAX_TOKENS = 4096
 """The reply size assumed when the session names none (the endpoint's default)."""
 RESENDS = 2
 """Times a request rejected as too long is fitted again to the server's own count."""
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class InstanceSession:
     max_tokens: int | None = None
     context_window: int | None = None
     """The model's window: older turns are shortened to fit it (None: sent in full)."""
+    progress: RunProgress | None = None
+    """Told when each trajectory starts and ends (None: nobody watches)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,32 @@ async def run_trajectory(
             first = None
     else:
         trajectory = Trajectory(kind=machine.kind, instance_id=instance_id, sample=sample)
+    progress = session.progress or RunProgress()
+    name = f"{machine.kind}-{sample}"
+    progress.trajectory_started(instance_id, name)
+    status = "stopped"
+    try:
+        trajectory = await _run_turns(session, machine, sample, trajectory, first)
+        status = trajectory.status
+    finally:
+        progress.trajectory_finished(instance_id, name, status)
+    logger.info(
+        "%s %s: %s after %d turn(s)%s",
+        instance_id,
+        name,
+        status,
+        len(trajectory.turns),
+        f" ({trajectory.error})" if trajectory.error else "",
+    )
+    return trajectory
+
+
+async def _run_turns(
+    session: InstanceSession, machine: StateMachine, sample: int, trajectory: Trajectory, first: Reply | None
+) -> Trajectory:
+    """Turns until the trajectory ends or runs out of them; saved after each."""
+    instance_id = session.instance.instance_id
+    artifact = trajectory_artifact(machine.kind, sample)
     limit = session.config.iterations
     while len(trajectory.turns) < limit:
         number = len(trajectory.turns)

@@ -31,6 +31,7 @@ from sweagent.context.tokens import TokenCounter, token_counter_for
 from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.models.protocol import Model
+from sweagent.progress import RunProgress
 from sweagent.records import Context, Instance
 from sweagent.store import CONTEXT_ARTIFACT, SCAN_ARTIFACT, RunStore
 
@@ -140,6 +141,7 @@ async def run_context_stage(
     relevance: Model,
     sources: RepoSources | None = None,
     token_counter: TokenCounter | None = None,
+    progress: RunProgress | None = None,
 ) -> dict[str, ContextOutcome]:
     """Write `<run_dir>/<instance>/context.json` for each instance, `config.concurrency` at a time."""
     cache = AnswerCache(config.context.cache_dir or run_dir / "cache" / "context")
@@ -148,10 +150,14 @@ async def run_context_stage(
     provider = build_provider(config, counter, primary=primary, relevance=relevance, cache=cache)
     store = RunStore(run_dir)
     limit = asyncio.Semaphore(config.concurrency)
+    progress = progress or RunProgress()
 
     async def bounded(instance: Instance) -> ContextOutcome:
         async with limit:
-            return await _one(instance, store, provider, sources or RepoSources())
+            with progress.working(instance.instance_id, "context") as work:
+                outcome = await _one(instance, store, provider, sources or RepoSources())
+                work.finish(outcome)
+            return outcome
 
     try:
         outcomes = await asyncio.gather(*(bounded(instance) for instance in instances))

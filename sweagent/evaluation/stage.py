@@ -22,6 +22,7 @@ from sweagent.datasets.repos import RepoSources
 from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, read_results, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
+from sweagent.progress import RunProgress
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
 from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
@@ -54,17 +55,24 @@ def run_evaluation_stage(
     sources: RepoSources | None = None,
     provider: ImageProvider | None = None,
     timeout: float = 1800.0,
+    progress: RunProgress | None = None,
 ) -> dict[str, EvaluationOutcome]:
     """Grade the candidates, write `results.json` over the selected ones; one outcome per instance."""
     store = RunStore(run_dir)
     provider = provider or default_provider(config.environment)
     outcomes: dict[str, EvaluationOutcome] = {}
     chosen: list[EvalResult] = []
+    tracker = progress or RunProgress()
+
+    def grade(instance: Instance) -> tuple[EvaluationOutcome, EvalResult | None]:
+        with tracker.working(instance.instance_id, "evaluate") as work:
+            outcome = _one(instance, store, config, client, sources, provider, timeout)
+            work.finish(outcome[0])
+        return outcome
+
     # Instances are graded side by side (each in its own pooled sandbox); results keep input order.
     with ThreadPoolExecutor(max_workers=max(1, config.sandbox.pool_size)) as threads:
-        graded = list(
-            threads.map(lambda i: _one(i, store, config, client, sources, provider, timeout), instances)
-        )
+        graded = list(threads.map(grade, instances))
     for instance, (outcome, result) in zip(instances, graded, strict=True):
         outcomes[instance.instance_id] = outcome
         if result is not None:

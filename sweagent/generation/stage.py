@@ -10,6 +10,7 @@ build, a sandbox that dies) is recorded as its outcome and the others go on. An 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -32,11 +33,14 @@ from sweagent.generation.fanout import generate_instance
 from sweagent.models.prompt_layout import SharedPrompt
 from sweagent.models.protocol import Model
 from sweagent.models.window import turn_room_tokens
+from sweagent.progress import RunProgress
 from sweagent.records import Context, GenerationResult, Instance
 from sweagent.sandboxes import docker_config
 from sweagent.store import CANDIDATES_ARTIFACT, CONTEXT_ARTIFACT, RunStore
 
 __all__ = ["GenerationOutcome", "fit_shared_prompt", "generation_prompt", "run_generation_stage"]
+
+logger = logging.getLogger(__name__)
 
 
 class GenerationOutcome(BaseModel):
@@ -69,14 +73,19 @@ async def run_generation_stage(
     model: Model,
     image_for: Callable[[Instance], str],
     client: DockerClient,
+    progress: RunProgress | None = None,
 ) -> dict[str, GenerationOutcome]:
     """Write `<run_dir>/<instance>/candidates.json` for each instance, `config.concurrency` at a time."""
     store = RunStore(run_dir)
     limit = asyncio.Semaphore(config.concurrency)
+    tracker = progress or RunProgress()
 
     async def bounded(instance: Instance) -> GenerationOutcome:
         async with limit:
-            return await _one(instance, store, config, model, image_for, client)
+            with tracker.working(instance.instance_id, "generate") as work:
+                outcome = await _one(instance, store, config, model, image_for, client, tracker)
+                work.finish(outcome)
+            return outcome
 
     outcomes = await asyncio.gather(*(bounded(instance) for instance in instances))
     return {outcome.instance_id: outcome for outcome in outcomes}
@@ -89,6 +98,7 @@ async def _one(
     model: Model,
     image_for: Callable[[Instance], str],
     client: DockerClient,
+    progress: RunProgress,
 ) -> GenerationOutcome:
     iid = instance.instance_id
     stored = store.load(iid, CANDIDATES_ARTIFACT, GenerationResult)
@@ -96,6 +106,7 @@ async def _one(
         return _outcome(stored, "skipped", f"{CANDIDATES_ARTIFACT} exists")
     try:
         image = await asyncio.to_thread(image_for, instance)
+        logger.info("%s: sandbox image %s", iid, image)
         pool = await asyncio.to_thread(_open_pool, client, image, config)
     except InfrastructureUnavailable:
         raise
@@ -130,6 +141,7 @@ async def _one(
             config=generation,
             max_tokens=config.models.primary.max_tokens,
             context_window=config.models.primary.context_window,
+            progress=progress,
         )
         result = await generate_instance(session)
     except InfrastructureUnavailable:

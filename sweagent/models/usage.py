@@ -59,7 +59,8 @@ class UsageLedger:
         return priced
 
     def total(self) -> Usage:
-        return sum(self.entries.values(), Usage())
+        # A copy first: the progress display reads the total from another thread while calls add up.
+        return sum(list(self.entries.values()), Usage())
 
     def instance_total(self, instance_id: str) -> Usage:
         return sum((u for (iid, _), u in self.entries.items() if iid == instance_id), Usage())

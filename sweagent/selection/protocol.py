@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sweagent.config import SelectionConfig
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.models.protocol import Model
+from sweagent.progress import RunProgress
 from sweagent.records import Candidate, EvalResult, Instance, Selection, TestMatrix, TestScript
 from sweagent.store import RunStore
 
@@ -86,6 +87,8 @@ class SelectorContext:
     max_tokens: int | None = None
     context_window: int | None = None
     """The primary model's window: a selection trajectory's older turns are shortened to fit it."""
+    progress: RunProgress | None = None
+    """Told when a selection trajectory starts and ends (None: nobody watches)."""
 
 
 class Selector(Protocol):

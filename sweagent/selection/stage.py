@@ -22,6 +22,7 @@ from sweagent.execution.test_matrix import (
     unique_tests,
 )
 from sweagent.models.protocol import Model
+from sweagent.progress import RunProgress
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestMatrix
 from sweagent.selection.protocol import Evidence, SelectorContext, call_select
 from sweagent.selection.registry import build_selector, selector_needs
@@ -41,6 +42,8 @@ class SelectionResources:
     config: RunConfig
     model: Model | None = None
     open_runner: RunnerFactory | None = None
+    progress: RunProgress | None = None
+    """Told when a selection trajectory starts and ends."""
 
 
 def instance_ids(store: RunStore) -> list[str]:
@@ -134,6 +137,7 @@ async def select_instance(
             store=store,
             max_tokens=config.selection.max_tokens,
             context_window=config.models.primary.context_window,
+            progress=resources.progress,
         )
         selection = await call_select(build_selector(spec, context), instance, candidates, evidence)
     selection = selection.model_copy(update={"selector": spec})

@@ -172,6 +172,7 @@ class StateMachineSelector:
             config=config,
             max_tokens=reply_tokens(self.context.max_tokens, self.context.context_window),
             context_window=self.context.context_window,
+            progress=self.context.progress,
         )
         example = own_test(candidates[0], evidence)
         own = example is not None
