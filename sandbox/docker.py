@@ -50,12 +50,13 @@ class DockerSandboxConfig(BaseModel):
     """Memory limit (swap included), in Docker's notation: 512m, 4g."""
     pids: int = Field(default=1024, ge=16)
     """Most processes the container may hold at once."""
-    network: NetworkMode = "none"
+    network: NetworkMode | None = None
     """`none`: loopback only; `dropped`: outbound packets silently dropped (connects time out, names do
-    not resolve; see sandbox/network.py); `open`: Docker's default bridge. A bool means open/none."""
+    not resolve; see sandbox/network.py); `open`: Docker's default bridge. Unset: `none`, left for the
+    user of the config to choose (a run's uses pick their own). `true` means `open`, `false` unset."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables set inside the container."""
-    pass_env: tuple[str, ...] = ()
+    pass_env: list[str] = Field(default_factory=list)
     """Host variables copied in by name; nothing else of the host's environment enters."""
     timeout: float = Field(default=300.0, gt=0)
     """Wall-clock seconds an execution may take when the caller gives none."""
@@ -68,8 +69,13 @@ class DockerSandboxConfig(BaseModel):
     @classmethod
     def _network_from_bool(cls, value: object) -> object:
         if isinstance(value, bool):  # the setting was a bool before the modes existed
-            return "open" if value else "none"
+            return "open" if value else None
         return value
+
+    @property
+    def network_mode(self) -> NetworkMode:
+        """The network a sandbox built from this config gets."""
+        return self.network or "none"
 
     def build(
         self, client: DockerClient | None = None, pristine: PristineImage | None = None

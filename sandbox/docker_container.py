@@ -78,9 +78,11 @@ class DockerContainer:
 
     def _plan_network(self) -> NetworkPlan:
         try:
-            return plan_network(self._client, self.config.network)
+            return plan_network(self._client, self.config.network_mode)
         except docker.errors.APIError as err:
-            msg = f"preparing the sandbox network ({self.config.network}) failed: {err.explanation or err}"
+            msg = (
+                f"preparing the sandbox network ({self.config.network_mode}) failed: {err.explanation or err}"
+            )
             raise SandboxError(msg) from err
 
     def _start(self) -> Container:

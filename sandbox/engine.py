@@ -52,12 +52,17 @@ def labels(kind: str, **extra: str) -> dict[str, str]:
 
 def remove_run_containers(client: DockerClient, run_id: str) -> list[str]:
     """Remove the containers labelled with run `run_id` (left by a killed process of that run)."""
+    return _remove_containers(client, f"{LABEL}.run={run_id}")
+
+
+def _remove_containers(client: DockerClient, label: str) -> list[str]:
+    """Remove every container carrying `label` (`key=value`); the names of those removed."""
     removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
+    for container in client.containers.list(all=True, filters={"label": label}):
         try:
             container.remove(force=True)
         except docker.errors.NotFound:
-            continue
+            continue  # removed meanwhile by another process
         removed.append(container.name or container.id or "")
     return removed
 
@@ -133,13 +138,7 @@ class CleanupReport:
 
 def cleanup(client: DockerClient, *, images: bool = False) -> CleanupReport:
     """Remove every container (and, with `images`, every image) carrying this package's label."""
-    removed: list[str] = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
-        try:
-            container.remove(force=True)
-        except docker.errors.NotFound:
-            continue
-        removed.append(container.name or container.id or "")
+    removed = _remove_containers(client, f"{LABEL}=1")
     removed_images: list[str] = []
     if images:
         # Newest first: an image that others are built on goes after them.

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sweagent.errors import ConfigError, field_path, one_line
 from sweagent.overrides import apply_override, merge, read_yaml, set_value
+from sweagent.sandbox_settings import DockerSandboxSettings, SandboxSettings, run_sandbox_type
 
 __all__ = [
     "DEFAULT_BUDGET_TOKENS",
@@ -136,49 +137,6 @@ class SelectionConfig(Section):
     """Completion tokens per call of the selection trajectory (it reasons over several candidates)."""
 
 
-class SandboxSettings(Section):
-    backend: Literal["docker", "bwrap"] = "docker"
-    """Docker. `bwrap` is refused: the stages and commands run only on Docker for now."""
-    memory: str = "4g"
-    """Memory limit per sandbox."""
-    pids: int = Field(default=1024, ge=16)
-    """Process limit per sandbox."""
-    network: Literal["none", "dropped", "open"] | None = None
-    """Network of every sandbox: `none` (loopback only), `dropped` (outbound packets silently dropped,
-    as a network without internet looks), `open` (real access). Unset: agent trajectories get `none`,
-    grading and the test matrix `dropped`. `true` means `open`, `false` unset."""
-    env: dict[str, str] = Field(default_factory=dict)
-    """Variables set inside the sandbox."""
-    pass_env: list[str] = Field(default_factory=list)
-    """Host variables copied into the sandbox by name; nothing else of the host environment enters."""
-    timeout: float = Field(default=300.0, gt=0)
-    """Default wall-clock seconds per execution."""
-    pool_size: int = Field(default=4, ge=1)
-    """Sandboxes kept warm per image."""
-    retry_seconds: float = Field(default=120.0, ge=0)
-    """Seconds an engine fault (engine restarting, container gone) is retried before the work fails."""
-
-    @field_validator("network", mode="before")
-    @classmethod
-    def _network_from_bool(cls, value: object) -> object:
-        if isinstance(value, bool):  # the setting was a bool before the modes existed
-            return "open" if value else None
-        return value
-
-    @field_validator("backend")
-    @classmethod
-    def _docker_only(cls, backend: str) -> str:
-        # Accepting bwrap and running on Docker anyway would be a setting that lies.
-        if backend != "docker":
-            msg = (
-                f"{backend!r} is not usable by run, solve, shell or sandbox exec yet: they run on "
-                "Docker images (scripts/bootstrap.sh installs and starts an engine); the bubblewrap "
-                "backend exists only as a library class, sandbox.bwrap.BwrapSandbox"
-            )
-            raise ValueError(msg)
-        return backend
-
-
 class OfficialImagesConfig(Section):
     registry: str = "docker.io"
     """Registry host[:port] of the SWE-bench harness's prebuilt instance images (`ghcr.io`: a mirror)."""
@@ -231,13 +189,18 @@ class RunConfig(Section):
     context: ContextConfig = Field(default_factory=ContextConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
-    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    sandbox: SandboxSettings = Field(default_factory=DockerSandboxSettings)
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     concurrency: int = Field(default=4, ge=1)
     """Instances processed at once."""
     seed: int = 0
     """Seed for every random choice (random selector, best-of-k subsets)."""
+
+    @field_validator("sandbox", mode="before")
+    @classmethod
+    def _sandbox_type(cls, value: object) -> object:
+        return run_sandbox_type(value)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
@@ -257,6 +220,15 @@ def load_config(
     try:
         return RunConfig.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(f"{field_path(e['loc'], '(top)')}: {one_line(e['msg'])}" for e in err.errors())
+        problems = "; ".join(
+            f"{field_path(_untagged(e['loc']), '(top)')}: {one_line(e['msg'])}" for e in err.errors()
+        )
         msg = f"invalid config: {problems}"
         raise ConfigError(msg) from err
+
+
+def _untagged(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    # The union puts the chosen member's tag into the location; the user wrote `sandbox.pids`.
+    if len(loc) > 2 and loc[0] == "sandbox" and loc[1] in ("docker", "bwrap"):
+        return (loc[0], *loc[2:])
+    return loc

@@ -11,10 +11,10 @@ from sandbox.errors import EngineUnavailable
 from sandbox.images import base_tag
 from sandbox.network import NetworkMode
 from sandbox.result import ExecResult
-from sweagent.config import SandboxSettings
 from sweagent.errors import ConfigError
+from sweagent.sandbox_settings import BWRAP_REFUSED, DockerSandboxSettings, SandboxSettings
 
-__all__ = ["docker_checks", "docker_config", "open_shell", "remove_leftovers", "run_once"]
+__all__ = ["docker_checks", "docker_config", "open_shell", "remove_leftovers", "run_once", "use_network"]
 
 
 def docker_config(
@@ -24,18 +24,15 @@ def docker_config(
     network: bool = False,
     default_network: NetworkMode = "none",
 ) -> DockerSandboxConfig:
-    """The Docker sandbox config for `image` (default: the bookworm base) under the run's settings.
+    """The Docker sandbox config of one use of the run's settings (see `DockerSandboxSettings.for_use`)."""
+    if not isinstance(settings, DockerSandboxSettings):  # the run refuses the others when it loads
+        raise ConfigError(BWRAP_REFUSED.format(kind=settings.type))
+    return settings.for_use(image, network=network, default_network=default_network)
 
-    The network is `open` with `network`, else the settings' mode, else the use's `default_network`."""
-    return DockerSandboxConfig(
-        image=image or base_tag(),
-        memory=settings.memory,
-        pids=settings.pids,
-        network="open" if network else settings.network or default_network,
-        env=dict(settings.env),
-        pass_env=tuple(settings.pass_env),
-        timeout=settings.timeout,
-    )
+
+def use_network(settings: SandboxSettings, default: NetworkMode) -> NetworkMode:
+    """The network a use whose own default is `default` gets under the run's settings."""
+    return docker_config(settings, default_network=default).network_mode
 
 
 def run_once(config: DockerSandboxConfig, command: list[str], timeout: float | None) -> ExecResult:

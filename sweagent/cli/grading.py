@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -19,6 +19,10 @@ from sweagent.cli.options import (
     grading_network,
     instance_ids,
 )
+
+if TYPE_CHECKING:
+    from sandbox.network import NetworkMode
+    from sweagent.config import EnvironmentConfig
 
 __all__ = ["commands"]
 
@@ -56,11 +60,7 @@ def evaluate(
         dataset,
         run_dir or out_dir,
         instance_ids(instances),
-        filter=filter_,
-        repos_dir=repos_dir,
-        timeout=timeout,
-        environment=environment(config, override),
-        network=grading_network(config, override),
+        **_grading(filter_, repos_dir, timeout, config, override),
     )
     raise typer.Exit(code)
 
@@ -84,14 +84,35 @@ def validate(
     code = validate_command(
         dataset,
         instance_ids(instances),
+        run_dir=run_dir,
+        **_grading(filter_, repos_dir, timeout, config, override),
+    )
+    raise typer.Exit(code)
+
+
+class _Grading(TypedDict):
+    filter: str | None
+    repos_dir: Path | None
+    timeout: float
+    environment: EnvironmentConfig
+    network: NetworkMode
+
+
+def _grading(
+    filter_: str | None,
+    repos_dir: Path | None,
+    timeout: float,
+    config: list[Path] | None,
+    override: list[str] | None,
+) -> _Grading:
+    """The options `evaluate` and `validate` share, with the environments and network of the config."""
+    return _Grading(
         filter=filter_,
         repos_dir=repos_dir,
-        run_dir=run_dir,
         timeout=timeout,
         environment=environment(config, override),
         network=grading_network(config, override),
     )
-    raise typer.Exit(code)
 
 
 @commands.command()

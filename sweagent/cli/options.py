@@ -60,5 +60,6 @@ def environment(config: list[Path] | None, override: list[str] | None) -> Enviro
 def grading_network(config: list[Path] | None, override: list[str] | None) -> NetworkMode:
     """`sandbox.network` when set, else `dropped`: the network grading gives the tests."""
     from sweagent.config import load_config
+    from sweagent.sandboxes import use_network
 
-    return load_config(config or [], override or []).sandbox.network or "dropped"
+    return use_network(load_config(config or [], override or []).sandbox, "dropped")

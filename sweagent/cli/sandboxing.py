@@ -21,6 +21,7 @@ from sweagent.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from sandbox.docker import DockerSandboxConfig
     from sweagent.config import RunConfig
 
 __all__ = ["commands"]
@@ -82,12 +83,9 @@ def sandbox_exec(
     override: Overrides = None,
 ) -> None:
     """Run one command in a fresh sandbox and print its ExecResult as JSON."""
-    from sweagent.config import load_config
-    from sweagent.sandboxes import docker_config, run_once
+    from sweagent.sandboxes import run_once
 
-    loaded = load_config(config or [], override or [])
-    image = _instance_image(dataset, instance, loaded) if dataset or instance else image
-    result = run_once(docker_config(loaded.sandbox, image, network=network), command, timeout)
+    result = run_once(_sandbox_config(image, dataset, instance, network, config, override), command, timeout)
     typer.echo(result.model_dump_json(indent=2))
     if result.infra_error:
         raise typer.Exit(1)
@@ -103,12 +101,26 @@ def shell(
     override: Overrides = None,
 ) -> None:
     """Open an interactive shell in a fresh sandbox; it is removed when the shell exits."""
+    from sweagent.sandboxes import open_shell
+
+    raise typer.Exit(open_shell(_sandbox_config(image, dataset, instance, network, config, override)))
+
+
+def _sandbox_config(
+    image: str | None,
+    dataset: str | None,
+    instance: str | None,
+    network: bool,
+    config: list[Path] | None,
+    override: list[str] | None,
+) -> DockerSandboxConfig:
+    """The sandbox of `shell` and `sandbox exec`: the instance's image when one is named, else `image`."""
     from sweagent.config import load_config
-    from sweagent.sandboxes import docker_config, open_shell
+    from sweagent.sandboxes import docker_config
 
     loaded = load_config(config or [], override or [])
     image = _instance_image(dataset, instance, loaded) if dataset or instance else image
-    raise typer.Exit(open_shell(docker_config(loaded.sandbox, image, network=network)))
+    return docker_config(loaded.sandbox, image, network=network)
 
 
 def _instance_image(dataset: str | None, instance: str | None, config: RunConfig) -> str:

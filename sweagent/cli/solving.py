@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,32 +31,43 @@ Force = Annotated[
 ]
 
 
-def _shared(
-    config: list[Path] | None,
-    override: list[str] | None,
-    model: str | None,
-    base_url: str | None,
-    samples: int | None,
-    iterations: int | None,
-    selector: str | None,
-    run_dir: Path | None,
-    force: bool,
-) -> dict[str, Any]:
-    """The fields of `RunOptions`, which both requests extend."""
-    return {
-        "config_files": tuple(config or ()),
-        "overrides": tuple(override or ()),
-        "model": model,
-        "base_url": base_url,
-        "samples": samples,
-        "iterations": iterations,
-        "selector": selector,
-        "run_dir": run_dir,
-        "force": force,
-    }
+_SHARED: dict[str, tuple[Any, Any]] = {
+    "config": (ConfigFiles, None),
+    "override": (Overrides, None),
+    "model": (Model, None),
+    "base_url": (BaseUrl, None),
+    "samples": (Samples, None),
+    "iterations": (Iterations, None),
+    "selector": (Selector, None),
+    "run_dir": (RunDir, None),
+    "force": (Force, False),
+}
+"""The options `run` and `solve` share: name -> (annotation, default)."""
+
+
+def _with_shared_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with the shared options after its own; it gets them as `shared`, the `RunOptions` fields."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "shared"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in _SHARED.items()
+    ]
+
+    @functools.wraps(command)
+    def with_options(**values: Any) -> None:
+        config, override = values.pop("config"), values.pop("override")
+        shared = {name: values.pop(name) for name in _SHARED if name in values}
+        shared.update(config_files=tuple(config or ()), overrides=tuple(override or ()))
+        command(**values, shared=shared)
+
+    parameters = own + added
+    with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_options
 
 
 @commands.command()
+@_with_shared_options
 def run(
     dataset: Annotated[str, typer.Option(help="Dataset file or name (swe-mini)")],
     instances: InstanceIds = None,
@@ -61,15 +75,7 @@ def run(
     stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None,
     repos_dir: Annotated[Path | None, typer.Option(help="Folder of <owner>/<name> git repositories")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record")] = False,
-    config: ConfigFiles = None,
-    override: Overrides = None,
-    model: Model = None,
-    base_url: BaseUrl = None,
-    samples: Samples = None,
-    iterations: Iterations = None,
-    selector: Selector = None,
-    run_dir: RunDir = None,
-    force: Force = False,
+    shared: dict[str, Any] | None = None,
 ) -> None:
     """Solve every selected instance of a dataset."""
     from sweagent.pipeline import RunRequest, run_command
@@ -81,12 +87,13 @@ def run(
         stages=stages,
         repos_dir=repos_dir,
         strict=strict,
-        **_shared(config, override, model, base_url, samples, iterations, selector, run_dir, force),
+        **(shared or {}),
     )
     raise typer.Exit(run_command(request, err_console))
 
 
 @commands.command()
+@_with_shared_options
 def solve(
     repo: Annotated[Path, typer.Option(help="Local git repository (its HEAD commit is solved)")],
     issue: Annotated[str | None, typer.Option(help="Issue text")] = None,
@@ -99,15 +106,7 @@ def solve(
     image: Annotated[
         str | None, typer.Option(help="Environment image (default: the repo's Dockerfile or base)")
     ] = None,
-    config: ConfigFiles = None,
-    override: Overrides = None,
-    model: Model = None,
-    base_url: BaseUrl = None,
-    samples: Samples = None,
-    iterations: Iterations = None,
-    selector: Selector = None,
-    run_dir: RunDir = None,
-    force: Force = False,
+    shared: dict[str, Any] | None = None,
 ) -> None:
     """Resolve an issue in your own repository."""
     from sweagent.solve import SolveRequest, solve_command
@@ -120,6 +119,6 @@ def solve(
         apply=apply,
         branch=branch,
         image=image,
-        **_shared(config, override, model, base_url, samples, iterations, selector, run_dir, force),
+        **(shared or {}),
     )
     raise typer.Exit(solve_command(request, err_console))

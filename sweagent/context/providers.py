@@ -86,16 +86,24 @@ def bm25_order(instance: Instance, files: Sequence[ScanInput]) -> list[str]:
     return index.top(terms(instance.problem_statement), [file.path for file in files])
 
 
-async def _prepare(
-    repo: Path, config: ContextConfig, counter: TokenCounter
-) -> tuple[Listing, list[ScanInput]]:
+async def _listed(
+    provider: str, repo: Path, config: ContextConfig, counter: TokenCounter
+) -> tuple[Listing, list[ScanInput], ContextReport]:
+    """The repository's source files with their token counts, and the report's first facts about them."""
     listing = await asyncio.to_thread(list_source_files, repo, config.skip_dirs)
     counts = await counter.count([file.text for file in listing.files])
     items = [
         ScanInput(path=file.path, text=file.text, sha256=file.sha256, tokens=count)
         for file, count in zip(listing.files, counts, strict=True)
     ]
-    return listing, items
+    report = ContextReport(
+        provider=provider,
+        tokenizer=counter.method,
+        tracked=listing.tracked,
+        listed=len(items),
+        excluded=listing.excluded,
+    )
+    return listing, items, report
 
 
 def _listing_note(listing: Listing) -> str:
@@ -126,14 +134,7 @@ class Bm25Provider:
         return (await self.provide_with_report(instance, repo))[0]
 
     async def provide_with_report(self, instance: Instance, repo: Path) -> tuple[Context, ContextReport]:
-        listing, items = await _prepare(repo, self.config, self.counter)
-        report = ContextReport(
-            provider=self.name,
-            tokenizer=self.counter.method,
-            tracked=listing.tracked,
-            listed=len(items),
-            excluded=listing.excluded,
-        )
+        listing, items, report = await _listed(self.name, repo, self.config, self.counter)
         budget = self.config.budget()
         if not items:
             return Context(provider=self.name, files=(), budget=budget, note=_listing_note(listing)), report
@@ -179,14 +180,7 @@ class RelevanceProvider:
 
     async def provide_with_report(self, instance: Instance, repo: Path) -> tuple[Context, ContextReport]:
         config = self.config
-        listing, items = await _prepare(repo, config, self.counter)
-        report = ContextReport(
-            provider=self.name,
-            tokenizer=self.counter.method,
-            tracked=listing.tracked,
-            listed=len(items),
-            excluded=listing.excluded,
-        )
+        listing, items, report = await _listed(self.name, repo, config, self.counter)
         budget = config.budget()
         if not items:
             return Context(provider=self.name, files=(), budget=budget, note=_listing_note(listing)), report

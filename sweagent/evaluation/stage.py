@@ -24,6 +24,7 @@ from sweagent.evaluation.results import build_results, read_results, write_resul
 from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.progress import RunProgress
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
+from sweagent.sandboxes import use_network
 from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
 __all__ = ["EvaluationOutcome", "run_evaluation_stage"]
@@ -126,7 +127,7 @@ def _one(
             pending.append(candidate)
         else:
             grades[candidate.id] = stored
-    network = config.sandbox.network or "dropped"
+    network = use_network(config.sandbox, "dropped")
     if pending:
         environment = prepare_environment(instance, provider, client=client, sources=sources)
         with ExitStack() as stack:

@@ -8,6 +8,7 @@ vLLM's regex guidance needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -143,12 +144,7 @@ class _GbnfWriter:
         if isinstance(node, Lit):
             return '"' + "".join(_gbnf_char(c, _GBNF_ESCAPES) for c in node.text) + '"'
         if isinstance(node, Chars):
-            body = "".join(
-                _gbnf_char(lo, _GBNF_CLASS_ESCAPES)
-                + ("" if lo == hi else "-" + _gbnf_char(hi, _GBNF_CLASS_ESCAPES))
-                for lo, hi in node.ranges
-            )
-            return f"[{'^' if node.negated else ''}{body}]"
+            return _char_class(node, lambda c: _gbnf_char(c, _GBNF_CLASS_ESCAPES))
         if isinstance(node, Seq):
             return "(" + " ".join(self.expression(item) for item in node.items) + ")"
         if isinstance(node, Alt):
@@ -192,16 +188,17 @@ def _bounds(node: Rep) -> str:
     return f"{{{node.low}}}" if node.low == node.high else f"{{{node.low},{node.high}}}"
 
 
+def _char_class(node: Chars, char: Callable[[str], str]) -> str:
+    """A bracket expression, the same in GBNF and in regexes but for how a character is escaped."""
+    body = "".join(char(lo) + ("" if lo == hi else "-" + char(hi)) for lo, hi in node.ranges)
+    return f"[{'^' if node.negated else ''}{body}]"
+
+
 def _regex(node: Node) -> str:
     if isinstance(node, Lit):
         return "".join(_regex_char(c, _REGEX_SPECIAL) for c in node.text)
     if isinstance(node, Chars):
-        body = "".join(
-            _regex_char(lo, _REGEX_CLASS_SPECIAL)
-            + ("" if lo == hi else "-" + _regex_char(hi, _REGEX_CLASS_SPECIAL))
-            for lo, hi in node.ranges
-        )
-        return f"[{'^' if node.negated else ''}{body}]"
+        return _char_class(node, lambda c: _regex_char(c, _REGEX_CLASS_SPECIAL))
     if isinstance(node, Seq):
         return "".join(_regex(item) for item in node.items)
     if isinstance(node, Alt):

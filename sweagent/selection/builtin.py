@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sweagent.execution.test_matrix import ORIGINAL
 from sweagent.records import Candidate, Instance, Selection, TestMatrix
@@ -60,16 +60,39 @@ class VoteSelector:
     needs = frozenset({"test_matrix"})
 
     def select(self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence) -> Selection:
-        matrix = evidence.test_matrix
-        if not candidates:
-            return failed(self.name, "no candidates")
-        if problem := _usable(matrix, candidates):
-            return failed(self.name, problem)
-        assert matrix is not None  # _usable said so
-        scores = {c.id: float(sum(o == "pass" for o in matrix.outcomes[c.id].values())) for c in candidates}
-        if not any(scores.values()):
-            return selected(self.name, candidates, scores, _no_votes(len(matrix.tests)))
-        return selected(self.name, candidates, scores, f"passes of {len(matrix.tests)} generated tests")
+        return _vote(
+            self.name, candidates, evidence.test_matrix, _passes, "passes of {tests} generated tests"
+        )
+
+
+def _passes(matrix: TestMatrix, candidates: Sequence[Candidate]) -> dict[str, float]:
+    return {c.id: float(sum(o == "pass" for o in matrix.outcomes[c.id].values())) for c in candidates}
+
+
+def _weighted_passes(matrix: TestMatrix, candidates: Sequence[Candidate]) -> dict[str, float]:
+    weights = discrimination_weights(matrix, candidates)
+    return {
+        c.id: sum(w for t, w in weights.items() if matrix.outcomes[c.id].get(t) == "pass") for c in candidates
+    }
+
+
+def _vote(
+    name: str,
+    candidates: Sequence[Candidate],
+    matrix: TestMatrix | None,
+    score: Callable[[TestMatrix, Sequence[Candidate]], dict[str, float]],
+    reason: str,
+) -> Selection:
+    """The candidates ranked by `score` over the test matrix; `reason` may name the `{tests}` count."""
+    if not candidates:
+        return failed(name, "no candidates")
+    if problem := _usable(matrix, candidates):
+        return failed(name, problem)
+    assert matrix is not None  # _usable said so
+    scores = score(matrix, candidates)
+    if not any(scores.values()):
+        return selected(name, candidates, scores, _no_votes(len(matrix.tests)))
+    return selected(name, candidates, scores, reason.format(tests=len(matrix.tests)))
 
 
 def discrimination_weights(matrix: TestMatrix, candidates: Sequence[Candidate]) -> dict[str, float]:
@@ -101,19 +124,7 @@ class WeightedVoteSelector:
 
     def select(self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence) -> Selection:
         matrix = evidence.test_matrix
-        if not candidates:
-            return failed(self.name, "no candidates")
-        if problem := _usable(matrix, candidates):
-            return failed(self.name, problem)
-        assert matrix is not None
-        weights = discrimination_weights(matrix, candidates)
-        scores = {
-            c.id: sum(w for t, w in weights.items() if matrix.outcomes[c.id].get(t) == "pass")
-            for c in candidates
-        }
-        if not any(scores.values()):
-            return selected(self.name, candidates, scores, _no_votes(len(matrix.tests)))
-        return selected(self.name, candidates, scores, "passes weighted by discrimination")
+        return _vote(self.name, candidates, matrix, _weighted_passes, "passes weighted by discrimination")
 
 
 class RegressionSelector:
