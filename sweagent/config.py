@@ -129,8 +129,10 @@ class SelectionConfig(Section):
     """Candidates a chain's first selector passes on."""
     iterations: int = Field(default=10, ge=1)
     """Turns of the selection trajectory."""
-    regression_command: str = "python3 -m pytest -q -p no:cacheprovider {tests}"
-    """How the `regression` selector runs the repository's existing tests; `{tests}` becomes the files."""
+    regression_command: str = "auto"
+    """How the `regression` selector runs the repository's existing tests: `{tests}` becomes the test
+    files, `{modules}` the same as dotted modules (Django's runner); `auto` is the instance's SWE-bench
+    test command (`bin/test` for sympy, `runtests.py` for Django), or pytest when it has none."""
     regression_timeout: float = Field(default=600.0, gt=0)
     """Seconds the existing tests may run per candidate."""
     max_tokens: int = Field(default=8192, ge=1)

@@ -17,7 +17,14 @@ import re
 from sweagent.environment.specs import EnvironmentSpec, environment_spec
 from sweagent.records import REQUIRED_SETUP_STEP, Instance
 
-__all__ = ["offline_reinstall", "test_command", "test_directives", "eval_setup_commands", "without_conda"]
+__all__ = [
+    "offline_reinstall",
+    "spec_test_cmd",
+    "test_command",
+    "test_directives",
+    "eval_setup_commands",
+    "without_conda",
+]
 
 VENV = "/opt/venv"
 """Where every environment image keeps its Python virtual environment."""
@@ -35,6 +42,11 @@ def test_directives(instance: Instance) -> list[str]:
 def _spec(instance: Instance) -> EnvironmentSpec:
     # The commands do not depend on the base image: they serve exact, approximate and official images.
     return environment_spec(instance, python="nearest")
+
+
+def spec_test_cmd(instance: Instance) -> str:
+    """The spec's own test command, without test files (UnsupportedInstance when there is no spec)."""
+    return _spec(instance).test_cmd
 
 
 def test_command(instance: Instance) -> str:

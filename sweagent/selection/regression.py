@@ -2,7 +2,8 @@
 
 For each touched `pkg/mod.py`, the tests are the tracked files named `test_mod.py` or `mod_test.py`
 (and any touched file that is itself a test). The command (`selection.regression_command`, `{tests}`
-replaced by those files) runs on the original code and with each candidate applied, one pooled
+replaced by those files, `{modules}` by the same as dotted modules; `auto`: the instance's SWE-bench
+test command, see `regression_command`) runs on the original code and with each candidate applied, one pooled
 sandbox per row. Results are stored in `regression.json`; a re-run executes only what it lacks.
 """
 
@@ -16,14 +17,26 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
+from sweagent.environment.commands import spec_test_cmd
+from sweagent.errors import UnsupportedInstance
 from sweagent.execution.scripts import SandboxLender
 from sweagent.execution.test_matrix import ORIGINAL
-from sweagent.records import Candidate
+from sweagent.records import Candidate, Instance
 from sweagent.selection.model_selector import touched_files
 from sweagent.selection.protocol import RegressionRun
 from sweagent.store import REGRESSION_ARTIFACT, RunStore
 
-__all__ = ["RegressionResults", "find_tests", "parse_counts", "regression_for"]
+__all__ = [
+    "AUTO_COMMAND",
+    "RegressionResults",
+    "find_tests",
+    "parse_counts",
+    "regression_command",
+    "regression_for",
+]
+
+AUTO_COMMAND = "auto"
+_PYTEST = "python3 -m pytest -q -p no:cacheprovider {tests}"
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?)\b")
 _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
@@ -56,6 +69,32 @@ def find_tests(tracked: Sequence[str], touched: Sequence[str]) -> list[str]:
     return sorted(path for path in tracked if PurePosixPath(path).name in wanted)
 
 
+def regression_command(instance: Instance, configured: str) -> str:
+    """The command template for `instance`: `configured`, or for `auto` the spec's test command.
+
+    The spec's `test_cmd` is how SWE-bench runs the repository's tests (sympy's `bin/test`, Django's
+    `runtests.py`, which takes dotted modules); an instance without a spec (a local repository) gets
+    pytest.
+    """
+    if configured != AUTO_COMMAND:
+        return configured
+    try:
+        test_cmd = spec_test_cmd(instance)
+    except UnsupportedInstance:
+        return _PYTEST
+    return f"{test_cmd} {{modules}}" if instance.repo == "django/django" else f"{test_cmd} {{tests}}"
+
+
+def _modules(tests: Sequence[str]) -> str:
+    """`tests/app/test_x.py` as `app.test_x`, the labels Django's test runner takes."""
+    labels = []
+    for test in tests:
+        path = PurePosixPath(test)
+        parts = path.with_suffix("").parts
+        labels.append(".".join(parts[1:] if parts[0] == "tests" else parts))
+    return " ".join(shlex.quote(label) for label in labels)
+
+
 def parse_counts(output: str) -> tuple[int, int]:
     """(passed, failed + errors) from a pytest or unittest summary; (0, 0) when there is none."""
     ran = _UNITTEST_RAN.search(output)
@@ -84,7 +123,10 @@ def _run_row(
         if patch.strip() and box.apply_patch(patch).exit_code != 0:
             return RegressionRun(exit_code=None, failed=len(tests), tests=tuple(tests))
         result = box.exec(
-            command.replace("{tests}", " ".join(shlex.quote(t) for t in tests)), timeout=timeout
+            command.replace("{tests}", " ".join(shlex.quote(t) for t in tests)).replace(
+                "{modules}", _modules(tests)
+            ),
+            timeout=timeout,
         )
     passed, failed = parse_counts(result.stdout + "\n" + result.stderr)
     return RegressionRun(

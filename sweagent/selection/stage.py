@@ -26,7 +26,7 @@ from sweagent.progress import RunProgress
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestMatrix
 from sweagent.selection.protocol import Evidence, SelectorContext, call_select
 from sweagent.selection.registry import build_selector, selector_needs
-from sweagent.selection.regression import regression_for
+from sweagent.selection.regression import regression_command, regression_for
 from sweagent.store import CANDIDATES_ARTIFACT, MATRIX_ARTIFACT, RunStore, eval_artifact, selection_artifact
 
 __all__ = ["SelectionResources", "instance_ids", "read_evaluations", "select_instance"]
@@ -118,7 +118,7 @@ async def select_instance(
                 iid,
                 candidates,
                 runner.pool,
-                command=config.selection.regression_command,
+                command=regression_command(instance, config.selection.regression_command),
                 timeout=config.selection.regression_timeout,
                 concurrency=config.sandbox.pool_size,
             )

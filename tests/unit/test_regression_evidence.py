@@ -6,8 +6,9 @@ import asyncio
 
 from selection_fixtures import INSTANCE, candidate
 
+from sweagent.records import Instance
 from sweagent.selection import Evidence, RegressionRun, build_selector, call_select
-from sweagent.selection.regression import find_tests, parse_counts
+from sweagent.selection.regression import find_tests, parse_counts, regression_command
 
 TRACKED = [
     "pkg/calc.py",
@@ -50,3 +51,30 @@ def test_regression_prefers_fewest_failures_and_fails_without_tests() -> None:
         call_select(build_selector("regression"), INSTANCE, [good], Evidence(regression=none))
     )
     assert (result.status, result.rationale) == ("failed", "no existing tests found for the touched modules")
+
+
+def _lite_like(repo: str, version: str) -> Instance:
+    return Instance(
+        instance_id=f"{repo.replace('/', '__')}-1", repo=repo, version=version, base_commit="0" * 40,
+        problem_statement="p",
+    )  # fmt: skip
+
+
+def test_auto_runs_the_repositorys_own_test_command() -> None:
+    # sympy's tests run under bin/test (no pytest in its environments); Django's runner takes modules.
+    assert "bin/test" in regression_command(_lite_like("sympy/sympy", "1.1"), "auto")
+    assert regression_command(_lite_like("sympy/sympy", "1.1"), "auto").endswith("{tests}")
+    django = regression_command(_lite_like("django/django", "3.0"), "auto")
+    assert django.startswith("./tests/runtests.py")
+    assert django.endswith("{modules}")
+    local = Instance(instance_id="local__x", repo="/tmp/x", base_commit="0" * 40, problem_statement="p")
+    assert regression_command(local, "auto") == "python3 -m pytest -q -p no:cacheprovider {tests}"
+    assert regression_command(local, "make check {tests}") == "make check {tests}"
+
+
+def test_sympy_and_django_summaries_are_counted() -> None:
+    assert parse_counts("= tests finished: 40 passed, 2 failed, 1 expected to fail, in 3.1 seconds =") == (
+        40,
+        2,
+    )
+    assert parse_counts("Ran 12 tests in 0.4s\n\nFAILED (failures=1, errors=1)") == (10, 2)
