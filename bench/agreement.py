@@ -71,6 +71,8 @@ def main() -> None:
     attempted: dict[str, int] = defaultdict(int)
     disagreements: dict[str, list[tuple[Outcome, str]]] = defaultdict(list)
     for record in chosen:
+        if args.stored and not (args.out / "runs" / record["instance_id"] / "validation.json").exists():
+            continue
         outcome = validate(record, args.out, args.repos_dir, overrides, args.limit)
         attempted[outcome.repo] += 1
         if not outcome.correct:

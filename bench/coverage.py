@@ -109,6 +109,8 @@ def main() -> None:
     for number, record in enumerate(chosen, start=1):
         if only and record["instance_id"] not in only:
             continue
+        if args.stored and not (args.out / "runs" / record["instance_id"] / "validation.json").exists():
+            continue
         outcome = validate(record, args.out, args.repos_dir, overrides, args.limit)
         verdict = "ok" if outcome.correct else ("refused" if outcome.refused else "WRONG")
         print(

@@ -222,6 +222,9 @@ def arguments(description: str) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--limit", type=float, default=3600.0, help="seconds one instance may take")
     parser.add_argument("--only", default="", help="comma-separated instance ids of the sample to run")
     parser.add_argument("--plan", action="store_true", help="print the sample and stop")
+    parser.add_argument(
+        "--stored", action="store_true", help="report the instances validated so far; validate nothing"
+    )
     parser.add_argument("-o", "--override", action="append", default=None)
     parser.add_argument(
         "--write-offline", type=Path, default=None, help="write the sdist-sourced instances graded correctly"
