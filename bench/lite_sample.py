@@ -187,12 +187,14 @@ def rebuilt_pass_to_pass(eval_dir: Path, record: dict) -> tuple[list[str], list[
 
 
 def write_offline(path: Path, chosen: list[dict], outcomes: list[Outcome]) -> int:
-    """The sdist-sourced instances graded correctly, as records (PASS_TO_PASS rebuilt where needed)."""
+    """The sdist-sourced instances graded correctly, as records (PASS_TO_PASS rebuilt where needed),
+    after swe-mini's (validated from their sdists by tests/integration/test_swe_mini_validates.py)."""
     by_id = {outcome.instance_id: outcome for outcome in outcomes}
-    lines = []
+    mini = load_records(MINI)
+    lines = [json.dumps(record, sort_keys=True) for record in mini.values()]
     for record in chosen:
         outcome = by_id.get(record["instance_id"])
-        if outcome is None or not outcome.correct or "source" not in record:
+        if outcome is None or not outcome.correct or "source" not in record or record["instance_id"] in mini:
             continue
         clean = {key: value for key, value in record.items() if not key.startswith("_")}
         for key in ("FAIL_TO_PASS", "PASS_TO_PASS"):
