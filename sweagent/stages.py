@@ -113,6 +113,8 @@ async def run_stages(
     primary = build_model(config.models.primary, ledger, budget)
     relevance = build_model(config.models.relevance, ledger, budget)
     failed: set[str] = set()
+    for path in RunStore(run_dir).sweep(instance.instance_id for instance in instances):
+        progress.note(f"damaged artifact {path} moved aside")
     try:
         for endpoint_model in _models_needed(stages, instances, run_dir, config):
             await wait_until_up(endpoint_model)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -137,8 +138,29 @@ def quarantine(path: Path, reason: str) -> Path:
         path.replace(moved)
     except FileNotFoundError:
         return moved  # another reader moved it first
-    logger.warning("damaged artifact %s (%s): moved to %s; it will be redone", path, reason[:300], moved.name)
+    logger.warning(
+        "damaged artifact %s (%s): moved to %s; it will be redone where a stage needs it",
+        path,
+        reason[:300],
+        moved.name,
+    )
     return moved
+
+
+def _ends_whole(path: Path) -> bool:
+    """Whether a JSON artifact is whole: its last line closes it, or else it parses."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 256))
+            tail = handle.read().rstrip()
+        if tail.rsplit(b"\n", 1)[-1] in (b"}", b"]"):
+            return True
+        json.loads(path.read_text(encoding="utf-8"))  # not the indented form, or cut: parse it all
+    except OSError:
+        return True  # gone or unreadable now: the reader that needs it says so
+    except ValueError:
+        return False
+    return True
 
 
 def safe_name(name: str) -> str:
@@ -186,6 +208,23 @@ class RunStore:
             return False
         self._checked.add(key)
         return True
+
+    def sweep(self, instance_ids: Iterable[str]) -> list[Path]:
+        """Move aside, and report by name, each JSON artifact of the instances that was cut short.
+
+        A file that no later stage reads again (the relevance scan's cache, a trajectory of a finished
+        generation) would otherwise stay unreadable without a word. Artifacts are written whole as
+        indented JSON, whose last line is a closing bracket: only a file ending otherwise is parsed
+        whole. The damaged paths.
+        """
+        damaged = []
+        for instance_id in instance_ids:
+            folder = self.instance_dir(instance_id)
+            for path in sorted(folder.rglob("*.json")) if folder.is_dir() else ():
+                if not _ends_whole(path):
+                    quarantine(path, "cut short: it does not end where a whole artifact ends")
+                    damaged.append(path)
+        return damaged
 
     def write(self, instance_id: str, artifact: str, record: BaseModel) -> Path:
         path = self.path(instance_id, artifact)

@@ -53,3 +53,19 @@ def test_a_whole_artifact_is_parsed_once_while_unchanged(tmp_path: Path) -> None
     assert len(store._checked) == 1
     assert store.done("i-1", "context.json")
     assert len(store._checked) == 1
+
+
+def test_a_sweep_moves_aside_every_artifact_cut_short_even_one_no_stage_reads_again(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    whole = store.write("i-1", "context.json", Context(provider="bm25", files=(), budget=100))
+    cut = store.write("i-1", "trajectories/testing-0.json", Context(provider="bm25", files=(), budget=7))
+    cut.write_text(cut.read_text()[:40])
+    compact = store.path("i-1", "selection/vote.json")
+    compact.parent.mkdir(parents=True)
+    compact.write_text('{"a": [1, 2, 3]}')  # whole, though not in the indented form: parsed, kept
+    assert store.sweep(["i-1", "i-2"]) == [cut]
+    assert whole.exists()
+    assert compact.exists()
+    assert not cut.exists()
+    assert cut.with_name("testing-0.json.damaged").exists()
+    assert store.sweep(["i-1"]) == []
