@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from lite_sample import Outcome, arguments, load_records, sample, sdist_pins, validate
+from lite_sample import Outcome, arguments, load_records, sample, sdist_pins, validate, why_refused
 
 _ERROR_LINE = re.compile(r"(Error|Exception|assert|FAILED|Traceback|error:)", re.IGNORECASE)
 
@@ -27,7 +27,7 @@ _ERROR_LINE = re.compile(r"(Error|Exception|assert|FAILED|Traceback|error:)", re
 def first_difference(outcome: Outcome, run_dir: Path) -> str:
     """The test that decided the grade (or the reason no grade was made), with its error line."""
     if outcome.gold not in ("resolved", "unresolved"):
-        return f"gold {outcome.gold or 'not graded'}: {' '.join(outcome.detail.split())[:200]}"
+        return f"gold {outcome.gold or 'not graded'}: {why_refused(outcome.detail)}"
     which = "empty" if outcome.gold == "resolved" else "gold"
     eval_dir = run_dir / outcome.instance_id / "eval"
     try:

@@ -31,13 +31,13 @@ from lite_sample import (
     sample,
     sdist_pins,
     validate,
+    why_refused,
     write_offline,
 )
 
 
 def reason(outcome: Outcome) -> str:
-    detail = " ".join(outcome.detail.split())
-    return f"{outcome.gold or 'no result'}: {detail[:160] or 'no detail recorded'}"
+    return f"{outcome.gold or 'no result'}: {why_refused(outcome.detail)}"
 
 
 def report(outcomes: list[Outcome], unavailable: dict[str, str]) -> None:

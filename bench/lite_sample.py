@@ -163,6 +163,19 @@ def validate(record: dict, out: Path, repos_dir: Path | None, overrides: list[st
     return outcome
 
 
+def why_refused(detail: str) -> str:
+    """The part of a refusal that says why: the `build` provider's reason with its log's last lines,
+    not the `official` provider's (an offline registry, the same for every instance)."""
+    words = " ".join(detail.split())
+    if "build: " not in words:
+        return words[:200] or "no detail recorded"
+    reason = words.split("build: ", 1)[1]
+    head = reason.split(" failed: ", 1)[0]
+    checks = [part.strip() for part in reason.split("sweagent env check failed")[1:]]
+    tail = checks[0][:200] if checks else reason[-200:]
+    return f"build: {head[:120]} failed: ... {tail}" if " failed: " in reason else f"build: {reason[:200]}"
+
+
 def rebuilt_pass_to_pass(eval_dir: Path, record: dict) -> tuple[list[str], list[str]]:
     """For a gold grade lost only to PASS_TO_PASS tests the release lacks: those tests and the rebuilt list.
 
