@@ -119,13 +119,20 @@ def import_problems(own, editable):
     if own is None:
         print("sweagent env check: no distribution is installed from " + TESTBED + "; import not checked")
         return []
-    names = (own.read_text("top_level.txt") or "").split() or [norm(own.metadata["Name"]).replace("-", "_")]
+    declared = (own.read_text("top_level.txt") or "").split()
+    names = declared or [norm(own.metadata["Name"]).replace("-", "_")]
     problems = []
     for name in names:
         if not name.isidentifier() or name.startswith("_") or name in SKIPPED:
             continue
         try:
             module = import_module(name)
+        except ModuleNotFoundError as err:
+            if not declared and err.name == name:  # a name guessed from the distribution's: no finding
+                print("sweagent env check: no module " + name + " (guessed from the distribution name)")
+                continue
+            problems.append("import " + name + ": " + type(err).__name__ + ": " + str(err)[:200])
+            continue
         except Exception as err:  # any failure to import is the finding
             problems.append("import " + name + ": " + type(err).__name__ + ": " + str(err)[:200])
             continue

@@ -16,6 +16,7 @@ from docker import DockerClient
 from rich.console import Console
 
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
+from sweagent.config import EnvironmentConfig
 from sweagent.datasets import RepoSources, load_dataset
 from sweagent.environment import (
     EnvironmentBuildError,
@@ -119,7 +120,9 @@ def test_images_command_reports_unsupported_without_failing(
     dataset = tmp_path / "data.jsonl"
     dataset.write_text(json.dumps(record) + "\n")
     out = io.StringIO()
-    code = build_images_command(str(dataset), None, None, None, console=Console(file=out, width=200))
+    exact = EnvironmentConfig(python="exact")  # the default, `nearest`, would build it approximate
+    console = Console(file=out, width=200)
+    code = build_images_command(str(dataset), None, None, None, environment=exact, console=console)
     assert code == 0
     assert "django__django-0" in out.getvalue()
     assert "Python 3.6 is not provided" in out.getvalue()
