@@ -10,11 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from context_repos import instances
+from signal_runs import signal_when_asked
 
 from sweagent.cli import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED
 from sweagent.models.loopback import LoopbackChatServer
@@ -129,11 +129,6 @@ def test_ctrl_c_stops_a_run_with_exit_130(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 240
-        while server.in_flight == 0 and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.in_flight > 0, "the run never reached the model"
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
+        stderr = signal_when_asked(process, server, signal.SIGINT)
     assert process.returncode == EXIT_INTERRUPTED, stderr
     assert (tmp_path / "run" / "usage.json").is_file()

@@ -9,10 +9,10 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from signal_runs import signal_when_asked
 
 from sweagent.models.loopback import LoopbackChatServer
 
@@ -46,12 +46,7 @@ def test_sigterm_unwinds_the_run_and_exits_143(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 240
-        while server.in_flight == 0 and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.in_flight > 0, "the run never reached the model"
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
+        stderr = signal_when_asked(process, server, signal.SIGTERM)
     assert process.returncode == 143, stderr
     assert (run_dir / "usage.json").is_file()
     assert "run stopped" not in stderr
