@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Mapping
 
 from sweagent.environment.commands import VENV, offline_reinstall
-from sweagent.environment.env_check import env_check_command
+from sweagent.environment.env_check import env_check_command, spec_pins
 from sweagent.environment.specs import EnvironmentSpec
 
 __all__ = [
@@ -36,6 +36,8 @@ WHEEL = "wheel<0.46"
 """For the offline re-install of a non-editable package (`bdist_wheel`); 0.46 needs setuptools>=70.1."""
 
 _PIP = "python -m pip install --no-input --progress-bar off"
+_CONSTRAINTS = "/tmp/sweagent-pins.txt"
+"""The pins as a constraints file, written by the install script (as the sandbox user)."""
 _PATH = f"{VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 SYMPY_TEST_STAND_IN = '''#!/usr/bin/env python
@@ -131,6 +133,26 @@ def pre_install_script(spec: EnvironmentSpec) -> str:
     return "\n".join(["set -eux", "cd /testbed", *spec.pre_install, ""])
 
 
+def _install_under_pins(spec: EnvironmentSpec) -> list[str]:
+    """The spec's install command with its pins as pip constraints, so that extras such as `.[dev]`
+    resolve around the pinned versions (as the official environment did at the instance's date)
+    instead of upgrading them; where the repository's own requirements cannot be met under the pins,
+    the command runs again without them and the environment check judges what it installed."""
+    pins = spec_pins(spec)
+    if not pins:
+        return [spec.install]
+    constraints = " ".join(shlex.quote(f"{name}=={version}") for name, version in sorted(pins.items()))
+    retry = "echo 'sweagent: the install does not resolve under the spec pins; installing without them'"
+    return [
+        f"printf '%s\\n' {constraints} > {_CONSTRAINTS}",
+        f"if ! ( PIP_CONSTRAINT={_CONSTRAINTS}; export PIP_CONSTRAINT; {spec.install} ); then",
+        f"  {retry}",
+        f"  {spec.install}",
+        "fi",
+        f"rm -f {_CONSTRAINTS}",
+    ]
+
+
 def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
     """Install the repository, make `git diff` start clean (edits committed, new files ignored), then
     check the environment (`sweagent.environment.env_check`): a failure fails the build."""
@@ -140,7 +162,7 @@ def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
         # setuptools_scm cannot come up with 0.1.devN (pytest's `minversion` then refuses to run).
         lines.append(f"export SETUPTOOLS_SCM_PRETEND_VERSION={shlex.quote(pretend_version)}")
     if spec.install:
-        lines.append(spec.install)
+        lines += _install_under_pins(spec)
     lines += [
         "mkdir -p .git/info",
         "git ls-files --others --exclude-standard --directory | sed 's|^|/|' >> .git/info/exclude",

@@ -108,3 +108,4 @@ def test_install_ends_with_the_environment_check_of_the_specs_pins(spec: Environ
     assert script.index("git commit") < script.index("check_env.py")
     assert '"Werkzeug": "2.3.7"' in script
     assert spec_pins(spec)["setuptools"] == "70.0.0"
+    assert "PIP_CONSTRAINT=/tmp/sweagent-pins.txt" in script  # extras resolve around the pins
