@@ -75,7 +75,8 @@ def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirement
     wheel = f" {shlex.quote(WHEEL)}" if offline_reinstall(spec.install) is not None else ""
     steps = [f"{_PIP} pip=={PIP_VERSION}{wheel}"]
     if with_requirements:
-        steps.append(f"{_PIP} -r /tmp/sweagent-env/requirements.txt")
+        requirements = f"{_PIP} -r /tmp/sweagent-env/requirements.txt"
+        steps += _under_pins(requirements, spec_pins(spec), "/tmp/sweagent-env/pins.txt")
     for group in (spec.packages, spec.pip_packages):
         if group:
             quoted = " ".join(shlex.quote(package) for package in group)
@@ -133,23 +134,20 @@ def pre_install_script(spec: EnvironmentSpec) -> str:
     return "\n".join(["set -eux", "cd /testbed", *spec.pre_install, ""])
 
 
-def _install_under_pins(spec: EnvironmentSpec) -> list[str]:
-    """The spec's install command with its pins as pip constraints, so that extras such as `.[dev]`
-    resolve around the pinned versions (as the official environment did at the instance's date)
-    instead of upgrading them; where the repository's own requirements cannot be met under the pins,
-    the command runs again without them and the environment check judges what it installed."""
-    pins = spec_pins(spec)
+def _under_pins(command: str, pins: Mapping[str, str], path: str) -> list[str]:
+    """Shell lines that run `command` with the spec's pins as pip constraints (written to `path`), so
+    that what it resolves (a requirements file, extras such as `.[dev]`) fits around the pinned versions,
+    as the official environment did at the instance's date, instead of upgrading them. Where the pins
+    cannot be met (the repository's own requirements exceed one), it runs again without them and the
+    environment check judges what was installed."""
     if not pins:
-        return [spec.install]
+        return [command]
     constraints = " ".join(shlex.quote(f"{name}=={version}") for name, version in sorted(pins.items()))
-    retry = "echo 'sweagent: the install does not resolve under the spec pins; installing without them'"
+    retry = "echo 'sweagent: no resolution fits the spec pins; installing without them'"
     return [
-        f"printf '%s\\n' {constraints} > {_CONSTRAINTS}",
-        f"if ! ( PIP_CONSTRAINT={_CONSTRAINTS}; export PIP_CONSTRAINT; {spec.install} ); then",
-        f"  {retry}",
-        f"  {spec.install}",
-        "fi",
-        f"rm -f {_CONSTRAINTS}",
+        f"printf '%s\\n' {constraints} > {path}",
+        f"if ! ( PIP_CONSTRAINT={path}; export PIP_CONSTRAINT; {command} ); then {retry}; {command}; fi",
+        f"rm -f {path}",
     ]
 
 
@@ -162,7 +160,7 @@ def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
         # setuptools_scm cannot come up with 0.1.devN (pytest's `minversion` then refuses to run).
         lines.append(f"export SETUPTOOLS_SCM_PRETEND_VERSION={shlex.quote(pretend_version)}")
     if spec.install:
-        lines += _install_under_pins(spec)
+        lines += _under_pins(spec.install, spec_pins(spec), _CONSTRAINTS)
     lines += [
         "mkdir -p .git/info",
         "git ls-files --others --exclude-standard --directory | sed 's|^|/|' >> .git/info/exclude",
