@@ -26,6 +26,7 @@ def test_environment_layer_makes_a_venv_for_the_sandbox_user(spec: EnvironmentSp
     assert "ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:" in text
     assert "chown -R 1000:1000 /opt/venv" in text
     assert "-r /tmp/sweagent-env/requirements.txt" in text
+    assert "PIP_CONSTRAINT=/tmp/sweagent-env/pins.txt" in text  # the requirements resolve around the pins
     assert "Werkzeug==2.3.7" in text
     assert 'sweagent.python="3.11"' in text
     assert 'sweagent.dist="bookworm"' in text
