@@ -116,6 +116,7 @@ def grade_log(
         statuses.setdefault(bare, status)
         if test_failed(bare, {bare: status}):
             failed_somewhere.add(bare)
+    failed_somewhere -= {name for name in failed_somewhere if _PROGRESS.match(name)}
     graded = statuses | dict.fromkeys(failed_somewhere, TestStatus.FAILED.value)
     expected = {FAIL_TO_PASS: list(instance.FAIL_TO_PASS), PASS_TO_PASS: list(instance.PASS_TO_PASS)}
     report = get_eval_tests_report(graded, expected)
@@ -142,6 +143,11 @@ def grade_log(
 
 
 _BARE_TEST = re.compile(r"^\S+ \([\w.]+\)$")
+_PROGRESS = re.compile(r"^\[\s*\d+%\]$")
+"""pytest's progress column (`[100%]`), which swebench's parser takes for a test name on a line such as
+`PASSED   [100%]` (a test's own output ended without a newline). Some official PASS_TO_PASS lists
+name it; its status is the parser's (the last such line), as in the official grading, since no
+candidate can forge a real test's result through it."""
 
 
 def _described_tests(parser: LogParser, lines: Sequence[str]) -> list[tuple[str, str]]:

@@ -34,3 +34,18 @@ def test_a_skipped_test_counts_neither_way_as_in_swebench() -> None:
     output = "SKIPPED t.py::test_a\nPASSED t.py::test_b\nPASSED t.py::test_c\n"
     status, f2p, p2p = _grade(output, ["t.py::test_a", "t.py::test_b"], ["t.py::test_c"])
     assert (status, f2p, p2p) == ("resolved", TestCount(passed=1, total=2), TestCount(passed=1, total=1))
+
+
+def test_pytest_progress_column_is_graded_as_the_official_parser_reads_it() -> None:
+    """pytest-5227's PASS_TO_PASS names `[100%]`: lines whose test output ended without a newline leave
+    the status word and the progress column alone; the official grading keeps the last such status."""
+    output = "FAILED                                   [100%]\nPASSED t.py::test_a\nPASSED      [100%]\n"
+    status, _, p2p = _grade(output, ["t.py::test_a"], ["[100%]"])
+    assert (status, p2p) == ("resolved", TestCount(passed=1, total=1))
+
+
+def test_a_real_test_reported_failing_once_stays_failed() -> None:
+    """The progress column is the only name exempt: a test a line reports failing cannot be forged back."""
+    output = "FAILED t.py::test_b - boom\nPASSED t.py::test_a\nPASSED t.py::test_b\n"
+    status, _, p2p = _grade(output, ["t.py::test_a"], ["t.py::test_b"])
+    assert (status, p2p) == ("unresolved", TestCount(passed=0, total=1))
