@@ -160,10 +160,10 @@ def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
         # setuptools_scm cannot come up with 0.1.devN (pytest's `minversion` then refuses to run).
         lines.append(f"export SETUPTOOLS_SCM_PRETEND_VERSION={shlex.quote(pretend_version)}")
     if spec.install:
-        # An editable install puts /testbed on sys.path through a .pth line, as `setup.py develop` did
-        # in the official conda environments, not through setuptools' import hook: code that maps
-        # files to module names by sys.path (pylint's plugin loader, via astroid) needs the path.
-        lines.append("export SETUPTOOLS_ENABLE_FEATURES=legacy-editable")
+        # An editable install puts /testbed on sys.path through a .pth line (setuptools' `compat`
+        # mode), as `setup.py develop` did in the official conda environments, not through an import
+        # hook: code that maps files to modules by sys.path (pylint's plugin loader, via astroid) needs it.
+        lines.append("export PIP_CONFIG_SETTINGS=editable_mode=compat")
         lines += _under_pins(spec.install, spec_pins(spec), _CONSTRAINTS)
     lines += [
         "mkdir -p .git/info",
