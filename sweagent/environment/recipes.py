@@ -7,6 +7,7 @@ image would.
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 from collections.abc import Mapping
@@ -38,6 +39,28 @@ WHEEL = "wheel<0.46"
 _PIP = "python -m pip install --no-input --progress-bar off"
 _CONSTRAINTS = "/tmp/sweagent-pins.txt"
 """The pins as a constraints file, written by the install script (as the sandbox user)."""
+_VENV_LINK_HOOK = (
+    "import sys; exec("
+    + repr(
+        "import os, site, sys\n"
+        "path = sys.executable\n"
+        "for _ in range(8):\n"
+        f"    if os.path.dirname(path) == '{VENV}/bin':\n"
+        "        system = [entry for entry in sys.path if 'dist-packages' in entry]\n"
+        f"        site.addsitedir('{VENV}/lib/python%d.%d/site-packages' % sys.version_info[:2])\n"
+        "        sys.path[:] = [entry for entry in sys.path if entry not in system] + system\n"
+        "        break\n"
+        "    if not os.path.islink(path):\n"
+        "        break\n"
+        "    path = os.path.join(os.path.dirname(path), os.readlink(path))\n"
+    )
+    + ", {})\n"
+)
+"""A .pth line for the system interpreter: started through a link to the venv's python (tox-current-env's
+`.tox/<env>/bin/python`, as sphinx's test command makes), it takes the venv's packages, as a conda
+environment's python does; the venv's own interpreter never reads the system site directory."""
+_VENV_LINK_HOOK_PATH = "/usr/lib/python3/dist-packages/sweagent-venv-links.pth"
+_VENV_LINK_HOOK_B64 = base64.b64encode(_VENV_LINK_HOOK.encode()).decode()
 _PATH = f"{VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 SYMPY_TEST_STAND_IN = '''#!/usr/bin/env python
@@ -103,7 +126,8 @@ def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirement
         f"RUN python3 -m venv {VENV} && mkdir -p /tmp/sweagent-env \\\n"
         # Login shells reset PATH from /etc/profile; this puts the venv back first.
         f"  && printf 'export VIRTUAL_ENV={VENV}\\nexport PATH={VENV}/bin:$PATH\\n'"
-        " > /etc/profile.d/sweagent-venv.sh\n"
+        " > /etc/profile.d/sweagent-venv.sh \\\n"
+        f"  && echo {_VENV_LINK_HOOK_B64} | base64 -d > {_VENV_LINK_HOOK_PATH}\n"
         f"RUN chown -R 1000:1000 {VENV} /tmp/sweagent-env\n"
         f"{copy}"
         "USER sandbox\n"

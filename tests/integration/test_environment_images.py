@@ -101,6 +101,20 @@ def test_image_holds_a_clean_checkout_and_a_venv_of_the_sandbox_user(
     assert environment["sweagent.python"] == python
 
 
+@pytest.mark.parametrize("instance_id", [FLASK, PYTEST])
+def test_a_python_reached_through_a_link_to_the_venv_has_the_venvs_packages(
+    built: dict[str, str], instance_id: str
+) -> None:
+    """tox-current-env (sphinx's test command) runs `.tox/<env>/bin/python`, a link to the venv's
+    python: like a conda environment's, it must import what the environment installed."""
+    link = "mkdir -p /tmp/fake/bin && ln -s /opt/venv/bin/python /tmp/fake/bin/python"
+    with DockerSandbox(DockerSandboxConfig(image=built[instance_id])) as box:
+        through_link = box.exec(f"{link} && /tmp/fake/bin/python -c 'import pytest; print(pytest.__file__)'")
+        system = box.exec("/usr/bin/python3 -c 'import pytest'")
+    assert through_link.stdout.strip().startswith("/opt/venv/lib/python"), through_link.stderr
+    assert system.exit_code != 0  # the system interpreter itself stays as it was
+
+
 def test_an_existing_image_is_reused_without_building(
     docker_client: DockerClient, built: dict[str, str]
 ) -> None:

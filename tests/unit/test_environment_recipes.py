@@ -110,3 +110,8 @@ def test_install_ends_with_the_environment_check_of_the_specs_pins(spec: Environ
     assert '"Werkzeug": "2.3.7"' in script
     assert spec_pins(spec)["setuptools"] == "70.0.0"
     assert "PIP_CONSTRAINT=/tmp/sweagent-pins.txt" in script  # extras resolve around the pins
+
+
+def test_the_environment_layer_gives_links_to_the_venvs_python_its_packages(spec: EnvironmentSpec) -> None:
+    text = environment_dockerfile(spec, "base", with_requirements=False, note="n")
+    assert "base64 -d > /usr/lib/python3/dist-packages/sweagent-venv-links.pth" in text
