@@ -40,8 +40,9 @@ def reason(outcome: Outcome) -> str:
     return f"{outcome.gold or 'no result'}: {why_refused(outcome.detail)}"
 
 
-def report(outcomes: list[Outcome], unavailable: dict[str, str]) -> None:
+def report(everything: list[Outcome], unavailable: dict[str, str]) -> None:
     lines: dict[str, RepoLine] = defaultdict(RepoLine)
+    outcomes = [outcome for outcome in everything if not outcome.unreachable]
     for outcome in outcomes:
         line = lines[outcome.repo]
         line.attempted += 1
@@ -74,6 +75,11 @@ def report(outcomes: list[Outcome], unavailable: dict[str, str]) -> None:
     )
     for repo, why in sorted(unavailable.items()):
         print(f"not attempted: {repo}: {why}")
+    for outcome in (o for o in everything if o.unreachable):
+        print(
+            f"not counted: {outcome.instance_id}: the official harness cannot resolve gold either (gold "
+            f"{outcome.gold} here): swebench's parser never reports {outcome.unreachable[0][:70]!r}"
+        )
     rebuilt = [o for o in outcomes if o.rebuilt]
     if rebuilt:
         print("graded correctly once PASS_TO_PASS tests the sdist release lacks are left out:")

@@ -41,6 +41,9 @@ class Outcome:
     """PASS_TO_PASS tests found in neither log of a re-based (sdist) checkout: the release lacks them."""
     rebuilt: list[str] = field(default_factory=list)
     """PASS_TO_PASS rebuilt for such a checkout: the official names that pass with and without gold."""
+    unreachable: list[str] = field(default_factory=list)
+    """Official test names that swebench's own parser never produces (see `unreachable_names`): with
+    them the official harness cannot resolve gold either, so the instance cannot validate anywhere."""
 
     @property
     def correct(self) -> bool:
@@ -158,9 +161,35 @@ def validate(record: dict, out: Path, repos_dir: Path | None, overrides: list[st
         outcome.detail = f"validate wrote no validation.json: {log[-1] if log else 'no output'}"
     if outcome.gold == "unresolved" and record["_source"].startswith("sdist"):
         outcome.absent, outcome.rebuilt = rebuilt_pass_to_pass(run_dir / instance_id / "eval", record)
+    outcome.unreachable = unreachable_names(record)
     seconds = run_dir / "seconds"
     outcome.seconds = float(seconds.read_text()) if seconds.exists() else 0.0
     return outcome
+
+
+def unreachable_names(record: dict) -> list[str]:
+    """The FAIL_TO_PASS and PASS_TO_PASS names that swebench's parser for the repository turns into
+    another name when it reads a result line for them: no log can ever report them under the record's
+    name (pylint-7080's `test_stdin[/n/fs/...]`: the parser shortens a parameter that is a path)."""
+    from sweagent.evaluation.grading import log_parser
+    from sweagent.records import Instance
+
+    names = [*_names(record["FAIL_TO_PASS"]), *_names(record["PASS_TO_PASS"])]
+    fields = {key: record[key] for key in ("instance_id", "repo", "base_commit", "version") if key in record}
+    parser = log_parser(Instance(**fields, problem_statement=""))
+    if parser is None:
+        return []
+    unreachable = []
+    for name in names:
+        read = [parser(line) for line in (f"PASSED {name}", f"{name} ... ok")]
+        understood = [keys for keys in read if keys]
+        if understood and not any(name in keys for keys in understood):
+            unreachable.append(name)
+    return unreachable
+
+
+def _names(value: object) -> list[str]:
+    return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
 
 
 def why_refused(detail: str) -> str:
