@@ -229,7 +229,8 @@ def rebuilt_pass_to_pass(eval_dir: Path, record: dict) -> tuple[list[str], list[
 
 
 def write_offline(path: Path, chosen: list[dict], outcomes: list[Outcome]) -> int:
-    """The sdist-sourced instances graded correctly, as records (PASS_TO_PASS rebuilt where needed),
+    """The sdist-sourced instances graded correctly, as records (PASS_TO_PASS rebuilt where needed, each
+    such instance and the official tests its release lacks printed on stderr),
     after swe-mini's (validated from their sdists by tests/integration/test_swe_mini_validates.py)."""
     by_id = {outcome.instance_id: outcome for outcome in outcomes}
     mini = load_records(MINI)
@@ -242,12 +243,12 @@ def write_offline(path: Path, chosen: list[dict], outcomes: list[Outcome]) -> in
         for key in ("FAIL_TO_PASS", "PASS_TO_PASS"):
             if isinstance(clean[key], str):
                 clean[key] = json.loads(clean[key])
-        if outcome.rebuilt:
+        if outcome.rebuilt:  # said on stderr, for the bundled data's README (records keep SWE-bench's fields)
             clean["PASS_TO_PASS"] = outcome.rebuilt
-            clean["pass_to_pass_rebuilt"] = {
-                "reason": f"release {clean['source']['version']} lacks {len(outcome.absent)} official tests",
-                "absent": outcome.absent,
-            }
+            release = f"{clean['source']['package']} {clean['source']['version']}"
+            print(f"{clean['instance_id']}: PASS_TO_PASS rebuilt, {release} lacks:", file=sys.stderr)
+            for test in outcome.absent:
+                print(f"    {test}", file=sys.stderr)
         lines.append(json.dumps(clean, sort_keys=True))
     path.write_text("".join(line + "\n" for line in lines))
     return len(lines)

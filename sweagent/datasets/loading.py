@@ -18,7 +18,7 @@ from sweagent.records import Instance
 
 __all__ = ["BUNDLED_DATASETS", "LoadedDataset", "bundled_dataset_names", "load_dataset"]
 
-BUNDLED_DATASETS = {"swe-mini": "swe-mini.jsonl"}
+BUNDLED_DATASETS = {"swe-mini": "swe-mini.jsonl", "swe-lite-offline": "swe-lite-offline.jsonl"}
 """Names the CLI knows, mapped to files shipped in `sweagent/datasets/data/`."""
 
 _HUB_NAME = re.compile(r"(?P<name>[A-Za-z0-9][\w.-]*/[\w.-]+)(?::(?P<split>[\w.-]+))?")

@@ -120,7 +120,7 @@ def test_bundled_swe_mini_has_pinned_real_instances() -> None:
     ("spec", "fragment"),
     [
         ("missing.jsonl", "no such file"),
-        ("not-a-dataset", "not a file, a bundled dataset (swe-mini)"),
+        ("not-a-dataset", "not a file, a bundled dataset (swe-lite-offline, swe-mini)"),
     ],
 )
 def test_unknown_specs_fail_with_one_clear_line(spec: str, fragment: str) -> None:
