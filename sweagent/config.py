@@ -39,6 +39,8 @@ class Section(BaseModel):
 
 
 class ModelConfig(Section):
+    """One model as users write it; `sweagent.models.factory.ModelSpec` reads it as its kind and builds it."""
+
     name: str = "scripted:builtin"
     """Model name sent to the endpoint, or `scripted:POLICY.py` / `replay:RUN_DIR` for the test models."""
     base_url: str | None = None
@@ -78,6 +80,8 @@ class ModelsConfig(Section):
 
 
 class ContextConfig(Section):
+    """The context stage as users write it; `sweagent.context.provider_configs` builds its provider."""
+
     provider: Literal["relevance", "bm25"] = "relevance"
     """How files are chosen: the relevance scan with ranking, or lexical retrieval."""
     budget_tokens: int | None = Field(default=None, ge=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -145,35 +146,24 @@ class Bm25Provider:
         return context, report.model_copy(update={"over_budget": tuple(over)})
 
 
+@dataclass
 class RelevanceProvider:
     """The relevance model judges every file; the primary model ranks the relevant; they fill the budget."""
 
     name = "relevance"
 
-    def __init__(
-        self,
-        config: ContextConfig,
-        counter: TokenCounter,
-        *,
-        relevance: Model,
-        primary: Model,
-        concurrency: int,
-        cache: AnswerCache,
-        relevance_window: int | None = None,
-        relevance_reply: int = 4096,
-        ranking_limit: int | None = None,
-    ) -> None:
-        self.config = config
-        self.counter = counter
-        self.relevance = relevance
-        self.primary = primary
-        self.concurrency = concurrency
-        self.cache = cache
-        self.relevance_window = relevance_window
-        """The relevance model's window: a file shown whole must fit it with the issue and the reply."""
-        self.relevance_reply = relevance_reply
-        self.ranking_limit = ranking_limit
-        """Prompt tokens the ranking request may hold (the primary window's room), None: unlimited."""
+    config: ContextConfig
+    counter: TokenCounter
+    relevance: Model
+    primary: Model
+    concurrency: int
+    """Relevance requests in flight."""
+    cache: AnswerCache
+    relevance_window: int | None = None
+    """The relevance model's window: a file shown whole must fit it with the issue and the reply."""
+    relevance_reply: int = 4096
+    ranking_limit: int | None = None
+    """Prompt tokens the ranking request may hold (the primary window's room), None: unlimited."""
 
     async def provide(self, instance: Instance, repo: Path) -> Context:
         return (await self.provide_with_report(instance, repo))[0]

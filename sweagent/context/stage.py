@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -20,13 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from sweagent.config import RunConfig
 from sweagent.context.assembly import recall
 from sweagent.context.cache import AnswerCache
-from sweagent.context.providers import (
-    Bm25Provider,
-    ContextProvider,
-    ContextReport,
-    RelevanceProvider,
-    ReportingProvider,
-)
+from sweagent.context.provider_configs import ProviderParts, build_provider
+from sweagent.context.providers import ContextProvider, ContextReport, ReportingProvider
 from sweagent.context.tokens import TokenCounter, token_counter_for
 from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import InfrastructureUnavailable
@@ -53,37 +48,6 @@ class ContextOutcome(BaseModel):
     calls: int = 0
     """Model calls made for this instance in this run."""
     detail: str = ""
-
-
-def build_provider(
-    config: RunConfig, counter: TokenCounter, *, primary: Model, relevance: Model, cache: AnswerCache
-) -> ContextProvider:
-    """The provider `context.provider` names."""
-    section = config.context
-    relevance_endpoints = 1 + len(config.models.relevance.extra_base_urls)
-    builders: dict[str, Callable[[], ContextProvider]] = {
-        "bm25": lambda: Bm25Provider(section, counter),
-        "relevance": lambda: RelevanceProvider(
-            section,
-            counter,
-            relevance=relevance,
-            primary=primary,
-            concurrency=config.models.relevance.max_concurrency * relevance_endpoints,
-            cache=cache,
-            relevance_window=config.models.relevance.context_window,
-            relevance_reply=config.models.relevance.max_tokens,
-            ranking_limit=_ranking_limit(config),
-        ),
-    }
-    return builders[section.provider]()
-
-
-def _ranking_limit(config: RunConfig) -> int | None:
-    """The ranking prompt's room in the primary window: less the reply and a 5% margin."""
-    primary = config.models.primary
-    if primary.context_window is None:
-        return None
-    return primary.context_window - primary.max_tokens - primary.context_window // 20
 
 
 async def _provide(
@@ -147,20 +111,17 @@ async def run_context_stage(
     cache = AnswerCache(config.context.cache_dir or run_dir / "cache" / "context")
     primary_config = config.models.primary
     counter = token_counter or await token_counter_for(primary_config.base_url, primary_config.name)
-    provider = build_provider(config, counter, primary=primary, relevance=relevance, cache=cache)
+    provider = build_provider(
+        config.context, ProviderParts(config.models, counter, primary, relevance, cache)
+    )
     store = RunStore(run_dir)
-    limit = asyncio.Semaphore(config.concurrency)
     progress = progress or RunProgress()
 
-    async def bounded(instance: Instance) -> ContextOutcome:
-        async with limit:
-            with progress.working(instance.instance_id, "context") as work:
-                outcome = await _one(instance, store, provider, sources or RepoSources())
-                work.finish(outcome)
-            return outcome
+    async def one(instance: Instance) -> ContextOutcome:
+        return await _one(instance, store, provider, sources or RepoSources())
 
     try:
-        outcomes = await asyncio.gather(*(bounded(instance) for instance in instances))
+        outcomes = await progress.each("context", instances, one, config.concurrency)
     finally:
         if token_counter is None:
             await counter.close()

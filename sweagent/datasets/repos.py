@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -88,6 +89,9 @@ def remembered_sources(run_dir: Path, repos_dir: Path | None = None) -> RepoSour
     return sources
 
 
+Origin = Literal["local", "repos_dir", "clone", "sdist"]
+
+
 class Checkout(BaseModel):
     """A repository prepared for one instance."""
 
@@ -95,7 +99,7 @@ class Checkout(BaseModel):
 
     instance_id: str
     path: Path
-    origin: Literal["local", "repos_dir", "clone", "sdist"]
+    origin: Origin
     """Which source provided the code."""
     commit: str
     """The commit checked out: `base_commit`, or the release's commit when re-based."""
@@ -119,14 +123,7 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
         if local is None:
             tried.append(f"no repository {instance.repo} under {sources.repos_dir}")
         elif has_commit(local, base):
-            _copy(instance, local, base, dest)
-            return Checkout(
-                instance_id=instance.instance_id,
-                path=dest,
-                origin="repos_dir",
-                commit=base,
-                detail=str(local),
-            )
+            return _copied(instance, local, base, dest, "repos_dir", str(local))
         else:
             tried.append(f"{local} does not contain it")
     if sources.clone_cache is not None and _OWNER_NAME.fullmatch(instance.repo):
@@ -138,15 +135,7 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
         except GitFailed as err:
             tried.append(f"clone from {url} failed: {err.detail}")
         else:
-            _copy(instance, cached, base, dest)
-            return Checkout(
-                instance_id=instance.instance_id,
-                path=dest,
-                origin="clone",
-                commit=base,
-                detail=url,
-                skipped=tuple(tried),
-            )
+            return _copied(instance, cached, base, dest, "clone", url, skipped=tried)
     try:
         pin = SdistPin.from_source(instance.source)
     except DatasetError as err:
@@ -159,16 +148,8 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
         except DatasetError as err:
             msg = f"instance {instance.instance_id}: {err}"
             raise DatasetError(msg) from None
-        _copy(instance, release, commit, dest)
-        return Checkout(
-            instance_id=instance.instance_id,
-            path=dest,
-            origin="sdist",
-            commit=commit,
-            rebased=True,
-            detail=f"sdist {pin.requirement} (re-based from {base})",
-            skipped=tuple(tried),
-        )
+        detail = f"sdist {pin.requirement} (re-based from {base})"
+        return _copied(instance, release, commit, dest, "sdist", detail, skipped=tried, rebased=True)
     tried.append("no sdist pin in its source field")
     msg = f"instance {instance.instance_id}: commit {base} not found ({'; '.join(tried)})"
     raise DatasetError(msg)
@@ -182,14 +163,7 @@ def _local_checkout(instance: Instance, repo: Path, dest: Path) -> Checkout:
     if not has_commit(repo, instance.base_commit):
         msg = f"instance {instance.instance_id}: {repo} does not contain commit {instance.base_commit}"
         raise DatasetError(msg)
-    _copy(instance, repo, instance.base_commit, dest)
-    return Checkout(
-        instance_id=instance.instance_id,
-        path=dest,
-        origin="local",
-        commit=instance.base_commit,
-        detail=str(repo),
-    )
+    return _copied(instance, repo, instance.base_commit, dest, "local", str(repo))
 
 
 def copy_history(source: Path, commit: str, dest: Path) -> None:
@@ -227,12 +201,32 @@ def _fetch_history(source: Path, commit: str, dest: Path) -> None:
     (dest / ".git" / "FETCH_HEAD").unlink(missing_ok=True)
 
 
-def _copy(instance: Instance, source: Path, commit: str, dest: Path) -> None:
+def _copied(
+    instance: Instance,
+    source: Path,
+    commit: str,
+    dest: Path,
+    origin: Origin,
+    detail: str,
+    *,
+    skipped: Sequence[str] = (),
+    rebased: bool = False,
+) -> Checkout:
+    """`dest` made a copy of `source` at `commit`, and the record saying where it came from."""
     try:
         copy_history(source, commit, dest)
     except GitFailed as err:
         msg = f"instance {instance.instance_id}: copying {commit} from {source} failed: {err}"
         raise DatasetError(msg) from None
+    return Checkout(
+        instance_id=instance.instance_id,
+        path=dest,
+        origin=origin,
+        commit=commit,
+        rebased=rebased,
+        detail=detail,
+        skipped=tuple(skipped),
+    )
 
 
 def _local_repo(repos_dir: Path, repo: str) -> Path | None:

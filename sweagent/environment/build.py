@@ -7,6 +7,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker.errors
@@ -29,7 +30,13 @@ from sweagent.environment.specs import EnvironmentSpec, PythonPolicy, environmen
 from sweagent.errors import DatasetError, EnvironmentBuildError
 from sweagent.records import Instance, content_id
 
-__all__ = ["ensure_environment_image", "ensure_instance_image", "environment_tag", "instance_tag"]
+__all__ = [
+    "ImageRequest",
+    "ensure_environment_image",
+    "ensure_instance_image",
+    "environment_tag",
+    "instance_tag",
+]
 
 Progress = Callable[[str], None]
 
@@ -39,6 +46,18 @@ INSTANCE_REPOSITORY = "sweagent-instance"
 
 def _quiet(_: str) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """One instance whose environment a provider is asked to make ready, and what it may use."""
+
+    instance: Instance
+    client: DockerClient
+    progress: Progress = _quiet
+    """Told each step worth a line (a pull, a build)."""
+    sources: RepoSources | None = None
+    """Where the repository comes from, for a provider that builds it in."""
 
 
 def _slug(text: str) -> str:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import docker.errors
 from docker import DockerClient
 
 from sweagent.config import OfficialImagesConfig
-from sweagent.environment.build import _build, _exists, _slug
+from sweagent.environment.build import ImageRequest, _build, _exists, _slug
 from sweagent.environment.commands import offline_reinstall
 from sweagent.environment.recipes import label_instruction
 from sweagent.environment.registry import RegistryAnswer, image_in_registry, registry_reachable
@@ -135,10 +134,9 @@ class OfficialImages:
         reference = self._available(instance, client)
         return self._info(instance, reference, image="")
 
-    def prepare(
-        self, instance: Instance, client: DockerClient, progress: Callable[[str], None]
-    ) -> EnvironmentInfo:
+    def prepare(self, request: ImageRequest) -> EnvironmentInfo:
         """Pull (when absent) and adapt the official image; UnsupportedInstance or EnvironmentBuildError."""
+        instance, client, progress = request.instance, request.client, request.progress
         reference = self._available(instance, client)
         if not _exists(client, reference):
             progress(f"{instance.instance_id}: pulling {reference}")

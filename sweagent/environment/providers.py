@@ -10,21 +10,29 @@ image. Both record, per instance, why each earlier provider could not serve it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Literal, Protocol
 
 from docker import DockerClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.repos import RepoSources
-from sweagent.environment.build import _exists, ensure_instance_image
+from sweagent.environment.build import ImageRequest, _exists, ensure_instance_image
 from sweagent.environment.commands import eval_setup_commands, test_command
 from sweagent.environment.official import OfficialImages
 from sweagent.environment.specs import environment_spec
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
 from sweagent.records import EnvironmentInfo, Instance
 
-__all__ = ["EnvironmentProviders", "PlannedEnvironment", "build_info"]
+__all__ = [
+    "PROVIDERS",
+    "BuiltHere",
+    "EnvironmentProvider",
+    "EnvironmentProviders",
+    "PlannedEnvironment",
+    "build_info",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +74,56 @@ def build_info(instance: Instance, python: str, image: str = "") -> EnvironmentI
     )
 
 
+class EnvironmentProvider(Protocol):
+    """One way to serve an instance's environment; each raises UnsupportedInstance when it cannot."""
+
+    def plan(self, instance: Instance, client: DockerClient | None = None) -> EnvironmentInfo:
+        """What `prepare` would give, building and pulling nothing."""
+        ...
+
+    def prepare(self, request: ImageRequest) -> EnvironmentInfo:
+        """The ready environment (EnvironmentBuildError when a pull or a build failed)."""
+        ...
+
+
+class BuiltHere:
+    """The `build` provider: an image built here from swebench's specs under the `python` policy."""
+
+    name = "build"
+
+    def __init__(self, python: Literal["exact", "nearest"]) -> None:
+        self.python = python
+
+    def plan(self, instance: Instance, client: DockerClient | None = None) -> EnvironmentInfo:
+        """What a build would give (UnsupportedInstance when no base Python fits the policy)."""
+        return build_info(instance, self.python)
+
+    def prepare(self, request: ImageRequest) -> EnvironmentInfo:
+        """The instance's image, built (or found) here."""
+        instance = request.instance
+        tag = ensure_instance_image(
+            instance,
+            client=request.client,
+            sources=request.sources,
+            progress=request.progress,
+            python=self.python,
+        )
+        return build_info(instance, self.python, image=tag)
+
+
+PROVIDERS: Mapping[str, Callable[[EnvironmentConfig], EnvironmentProvider]] = {
+    "official": lambda config: OfficialImages(config.official),
+    "build": lambda config: BuiltHere(config.python),
+}
+"""The providers `environment.providers` may name (also listed in `EnvironmentConfig.providers`)."""
+
+
 class EnvironmentProviders:
     """The configured providers for one run; also the evaluation's ImageProvider."""
 
     def __init__(self, config: EnvironmentConfig | None = None) -> None:
         self.config = config or EnvironmentConfig()
-        self.official = OfficialImages(self.config.official)
+        self.providers = {name: PROVIDERS[name](self.config) for name in self.config.providers}
         self._prepared: dict[str, EnvironmentInfo] = {}
 
     def plan(self, instance: Instance, client: DockerClient | None = None) -> PlannedEnvironment:
@@ -82,12 +134,9 @@ class EnvironmentProviders:
             )
             return PlannedEnvironment(instance_id=instance.instance_id, repo=instance.repo, environment=given)
         refused: dict[str, str] = {}
-        for provider in self.config.providers:
+        for provider, serving in self.providers.items():
             try:
-                if provider == "official":
-                    info = self.official.plan(instance, client)
-                else:
-                    info = build_info(instance, self.config.python)
+                info = serving.plan(instance, client)
             except UnsupportedInstance as err:
                 refused[provider] = str(err)
                 continue
@@ -110,6 +159,7 @@ class EnvironmentProviders:
         failed (a pull, a build) and none after it served. Either names every provider's reason.
         """
         say = progress or _quiet
+        request = ImageRequest(instance, client, say, sources)
         if instance.image:
             if not _exists(client, instance.image):
                 msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
@@ -117,15 +167,9 @@ class EnvironmentProviders:
             return self._remember(instance, EnvironmentInfo(provider="given", image=instance.image))
         refused: dict[str, str] = {}
         failed = False
-        for provider in self.config.providers:
+        for provider, serving in self.providers.items():
             try:
-                if provider == "official":
-                    info = self.official.prepare(instance, client, say)
-                else:
-                    tag = ensure_instance_image(
-                        instance, client=client, sources=sources, progress=say, python=self.config.python
-                    )
-                    info = build_info(instance, self.config.python, image=tag)
+                info = serving.prepare(request)
             except (UnsupportedInstance, EnvironmentBuildError) as err:
                 failed = failed or isinstance(err, EnvironmentBuildError)
                 refused[provider] = str(err)

@@ -53,6 +53,24 @@ class InstanceResult(_Frozen):
     """Setup steps that failed and were tolerated (as the official eval script does), and sandbox
     shortfalls (no `dropped` network here); the grade stands, but it is worth a look."""
 
+    @classmethod
+    def of(cls, result: EvalResult) -> InstanceResult:
+        """The line results.json keeps of an evaluation."""
+        approximate = result.environment is not None and result.environment.approximate
+        return cls.model_validate(
+            {name: getattr(result, name) for name in _KEPT} | {"approximate": approximate}
+        )
+
+    def as_result(self, instance_id: str) -> EvalResult:
+        """The evaluation this line keeps, as far as it keeps it (no test names, no exit code)."""
+        return EvalResult.model_validate(
+            {name: getattr(self, name) for name in _KEPT} | {"instance_id": instance_id}
+        )
+
+
+_KEPT = ("status", "fail_to_pass", "pass_to_pass", "candidate_id", "detail", "environment", "setup_warnings")
+"""The fields of an EvalResult that results.json keeps, under the same names."""
+
 
 class ResultsSummary(_Frozen):
     """Counts over all instances."""
@@ -84,19 +102,7 @@ class Results(_Frozen):
 
 def build_results(results: Iterable[EvalResult]) -> Results:
     """Results from per-instance evaluations (the last one of an instance wins)."""
-    instances = {
-        result.instance_id: InstanceResult(
-            status=result.status,
-            fail_to_pass=result.fail_to_pass,
-            pass_to_pass=result.pass_to_pass,
-            candidate_id=result.candidate_id,
-            detail=result.detail,
-            approximate=result.environment is not None and result.environment.approximate,
-            environment=result.environment,
-            setup_warnings=result.setup_warnings,
-        )
-        for result in results
-    }
+    instances = {result.instance_id: InstanceResult.of(result) for result in results}
     statuses = dict.fromkeys(STATUSES, 0)
     for entry in instances.values():
         statuses[entry.status] += 1

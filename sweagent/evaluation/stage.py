@@ -88,20 +88,7 @@ def _kept(run_dir: Path, replaced: Mapping[str, object]) -> list[EvalResult]:
     if not (run_dir / RESULTS_FILE).is_file():
         return []
     earlier = read_results(run_dir / RESULTS_FILE)
-    return [
-        EvalResult(
-            instance_id=iid,
-            candidate_id=entry.candidate_id,
-            status=entry.status,
-            fail_to_pass=entry.fail_to_pass,
-            pass_to_pass=entry.pass_to_pass,
-            detail=entry.detail,
-            environment=entry.environment,
-            setup_warnings=entry.setup_warnings,
-        )
-        for iid, entry in earlier.instances.items()
-        if iid not in replaced
-    ]
+    return [entry.as_result(iid) for iid, entry in earlier.instances.items() if iid not in replaced]
 
 
 def _one(

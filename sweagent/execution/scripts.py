@@ -13,6 +13,7 @@ import functools
 import shlex
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -76,24 +77,21 @@ def verdict_of(exit_code: int | None, *, timed_out: bool = False, infra_error: s
     return "fixed" if exit_code == 0 else "broken test"
 
 
+@dataclass(eq=False)
 class PooledRunner:
     """What every runner of test scripts holds: the sandboxes it borrows, how it runs a script, how
     many at once, and how long engine faults are retried."""
 
-    def __init__(
-        self,
-        pool: SandboxLender,
-        *,
-        timeout: float = 120.0,
-        command: str = "python3",
-        concurrency: int = 4,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self.pool = pool
-        self.timeout = timeout
-        self.command = command
-        self.concurrency = concurrency
-        self.retry = retry or RetryPolicy()
+    pool: SandboxLender
+    _: KW_ONLY
+    timeout: float = 120.0
+    """Seconds a script may run before it is killed."""
+    command: str = "python3"
+    """The interpreter a script is run with."""
+    concurrency: int = 4
+    """Scripts run at once."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    """How long engine faults are retried."""
 
 
 class ScriptRunner(PooledRunner):

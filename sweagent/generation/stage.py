@@ -77,17 +77,12 @@ async def run_generation_stage(
 ) -> dict[str, GenerationOutcome]:
     """Write `<run_dir>/<instance>/candidates.json` for each instance, `config.concurrency` at a time."""
     store = RunStore(run_dir)
-    limit = asyncio.Semaphore(config.concurrency)
     tracker = progress or RunProgress()
 
-    async def bounded(instance: Instance) -> GenerationOutcome:
-        async with limit:
-            with tracker.working(instance.instance_id, "generate") as work:
-                outcome = await _one(instance, store, config, model, image_for, client, tracker)
-                work.finish(outcome)
-            return outcome
+    async def one(instance: Instance) -> GenerationOutcome:
+        return await _one(instance, store, config, model, image_for, client, tracker)
 
-    outcomes = await asyncio.gather(*(bounded(instance) for instance in instances))
+    outcomes = await tracker.each("generate", instances, one, config.concurrency)
     return {outcome.instance_id: outcome for outcome in outcomes}
 
 

@@ -7,16 +7,17 @@ event loop and from worker threads alike.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from sweagent.logs import instance_scope
-from sweagent.records import Usage
+from sweagent.records import Instance, Usage
 
 __all__ = [
     "Listener",
@@ -75,6 +76,9 @@ class Listener(Protocol):
 class _Outcome(Protocol):
     @property
     def status(self) -> str: ...
+
+
+_O = TypeVar("_O", bound=_Outcome)
 
 
 @dataclass
@@ -194,6 +198,25 @@ class RunProgress:
             logger.info("stage %s: %s %s %s", stage, instance_id, work.status, work.summary)
             ok = work.status != "error"
             self.stage_finished(instance_id, stage, ok=ok, status=work.status, summary=work.summary)
+
+    async def each(
+        self,
+        stage: str,
+        instances: Sequence[Instance],
+        work: Callable[[Instance], Awaitable[_O]],
+        concurrency: int,
+    ) -> list[_O]:
+        """`work` on every instance, `concurrency` at a time, each reported as `working` on `stage`."""
+        limit = asyncio.Semaphore(concurrency)
+
+        async def bounded(instance: Instance) -> _O:
+            async with limit:
+                with self.working(instance.instance_id, stage) as shown:
+                    outcome = await work(instance)
+                    shown.finish(outcome)
+                return outcome
+
+        return list(await asyncio.gather(*(bounded(instance) for instance in instances)))
 
     def snapshot(self) -> ProgressSnapshot:
         with self._state:

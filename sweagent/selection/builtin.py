@@ -29,8 +29,6 @@ class RandomSelector:
         self.seed = context.seed if context else 0
 
     def select(self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence) -> Selection:
-        if not candidates:
-            return failed(self.name, "no candidates")
         rng = random.Random(f"{self.seed}:{instance.instance_id}")
         scores = {candidate.id: rng.random() for candidate in candidates}
         return selected(self.name, candidates, scores, "uniformly random")
@@ -84,8 +82,6 @@ def _vote(
     reason: str,
 ) -> Selection:
     """The candidates ranked by `score` over the test matrix; `reason` may name the `{tests}` count."""
-    if not candidates:
-        return failed(name, "no candidates")
     if problem := _usable(matrix, candidates):
         return failed(name, problem)
     assert matrix is not None  # _usable said so
@@ -135,8 +131,6 @@ class RegressionSelector:
 
     def select(self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence) -> Selection:
         runs = evidence.regression
-        if not candidates:
-            return failed(self.name, "no candidates")
         usable = {c.id: runs[c.id] for c in candidates if c.id in runs and runs[c.id].infra_error is None}
         if not usable:
             return failed(self.name, "no regression results (no existing tests of the touched modules ran)")
@@ -158,8 +152,6 @@ class OracleSelector:
 
     def select(self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence) -> Selection:
         results = evidence.evaluations
-        if not candidates:
-            return failed(self.name, "no candidates")
         missing = [c.id for c in candidates if c.id not in results]
         if missing:
             return failed(self.name, f"not evaluated: {', '.join(missing)}")

@@ -76,8 +76,6 @@ class ConsensusSelector:
     needs = frozenset({"regression", "test_matrix"})
 
     def select(self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence) -> Selection:
-        if not candidates:
-            return failed(self.name, "no candidates")
         by_signature: dict[object, list[Candidate]] = {}
         has_evidence = False
         # A test the sandbox failed on for any candidate says nothing about how candidates differ.

@@ -101,8 +101,6 @@ class ModelSelector:
         model = self.context.model
         if model is None:
             return failed(self.name, "no model was given to the model selector")
-        if not candidates:
-            return failed(self.name, "no candidates")
         shared = await selection_prompt(instance, candidates, self.context.runner)
         listing = prompts.render("selection/candidates", candidates=labelled(candidates))
         task = prompts.render("selection/choose", count=len(candidates), candidates=listing)

@@ -99,14 +99,16 @@ class Selector(Protocol):
     def select(
         self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence
     ) -> Selection | Awaitable[Selection]:
-        """The choice, with a score per candidate (may be `async def`)."""
+        """The choice, with a score per candidate (may be `async def`); never asked with no candidates."""
         ...
 
 
 async def call_select(
     selector: Selector, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence
 ) -> Selection:
-    """Call a selector's `select`, awaiting it when it is a coroutine."""
+    """Call a selector's `select`, awaiting it when it is a coroutine; with no candidates it fails unasked."""
+    if not candidates:
+        return failed(selector.name, "no candidates")
     returned = selector.select(instance, candidates, evidence)
     result = await returned if inspect.isawaitable(returned) else returned
     if result.status == "selected" and result.candidate_id not in {c.id for c in candidates}:

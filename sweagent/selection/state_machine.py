@@ -129,8 +129,6 @@ class StateMachineSelector:
         self, instance: Instance, candidates: Sequence[Candidate], evidence: Evidence
     ) -> Selection:
         model, runner, store = self.context.model, self.context.runner, self.context.store
-        if not candidates:
-            return failed(self.name, "no candidates")
         if model is None or runner is None or store is None:
             return failed(self.name, "the selection trajectory needs a model, a sandbox and a run directory")
         trajectory = await self._run(instance, candidates, evidence, model, runner, store)
