@@ -126,7 +126,9 @@ def run_instance(job: InstanceJob, sink: Any) -> InstanceResult:
             ray.get(sink.write.remote(relative, text))
 
         with _run_label(job.run_label), _shipped_log(sink, iid), shipped_writes(root, send):
-            logger.info("%s: on node %s (%d artifact(s) seeded)", iid, socket.gethostname(), len(files))
+            node = ray.get_runtime_context().get_node_id()
+            host = socket.gethostname()
+            logger.info("%s: on node %s (host %s), %d artifact(s) seeded", iid, node, host, len(files))
             failed = asyncio.run(
                 run_stages(job.stages, [job.instance], root, job.config, ledger, job.sources, progress)
             )
