@@ -48,7 +48,18 @@ def cluster() -> Iterator[Cluster]:
 def _command(run_dir: Path, *extra: str) -> list[str]:
     command = [sys.executable, "-m", "sweagent", "run", "--dataset", "swe-mini", "--model", "scripted:gold"]
     ids = ",".join(INSTANCES)
-    return [*command, "--instances", ids, "--samples", "2", "--iterations", "3", "--run-dir", str(run_dir), *extra]
+    return [
+        *command,
+        "--instances",
+        ids,
+        "--samples",
+        "2",
+        "--iterations",
+        "3",
+        "--run-dir",
+        str(run_dir),
+        *extra,
+    ]
 
 
 def _run(run_dir: Path, *extra: str) -> None:
