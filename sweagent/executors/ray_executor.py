@@ -209,7 +209,9 @@ def _remove_containers(run_label: str) -> list[str]:
 
 
 def _remove_leftovers(run_label: str) -> None:
-    """Remove, on every live node with Docker, the run's containers a killed task left behind."""
+    """Remove, on every live node with Docker, the run's containers a killed task left behind.
+
+    One node after the other: nodes on one machine may share an engine."""
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -217,10 +219,12 @@ def _remove_leftovers(run_label: str) -> None:
         return
     nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get(DOCKER)]
     cleanup = ray.remote(_remove_containers)
-    refs = []
     for node in nodes:
         on_node = NodeAffinitySchedulingStrategy(node, soft=False)
-        refs.append(cleanup.options(num_cpus=0, scheduling_strategy=on_node).remote(run_label))
-    for removed in ray.get(refs):
+        try:
+            removed = ray.get(cleanup.options(num_cpus=0, scheduling_strategy=on_node).remote(run_label))
+        except ray.exceptions.RayError as err:
+            logger.warning("could not remove the run's leftover containers on node %s: %s", node, err)
+            continue
         if removed:
-            logger.warning("removed %d container(s) left by tasks whose node or worker died", len(removed))
+            logger.warning("removed %d container(s) on node %s left by tasks that died", len(removed), node)
