@@ -78,16 +78,22 @@ def _join(config: RunConfig) -> bool:
 
 
 def _check_docker(config: RunConfig) -> None:
+    """ConfigError unless some live node can take a task (its `docker` and CPUs), which Ray would
+    otherwise leave waiting for ever."""
     import ray
 
-    offered = ray.cluster_resources().get(DOCKER, 0.0)
-    if offered < config.ray.task_docker:
-        msg = (
-            f"no node of the Ray cluster offers the `{DOCKER}` resource a task needs "
-            f"({config.ray.task_docker}); start each node that has Docker with "
-            f"`ray start ... --resources '{{\"{DOCKER}\": N}}'` (N: instances it may run at once)"
-        )
-        raise ConfigError(msg)
+    need = {DOCKER: config.ray.task_docker, "CPU": config.ray.task_cpus}
+    nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+    if any(all(node.get(key, 0.0) >= amount for key, amount in need.items()) for node in nodes):
+        return
+    offered = ", ".join(f"{node.get(DOCKER, 0):g} docker / {node.get('CPU', 0):g} CPU" for node in nodes)
+    msg = (
+        f"no node of the Ray cluster can take an instance's task ({config.ray.task_docker:g} of the "
+        f"`{DOCKER}` resource, {config.ray.task_cpus:g} CPU; the nodes offer: {offered or 'none'}); start "
+        f"each node that has Docker with `ray start ... --resources '{{\"{DOCKER}\": N}}'` "
+        "(N: instances it may run at once)"
+    )
+    raise ConfigError(msg)
 
 
 def _run(

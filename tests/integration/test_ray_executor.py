@@ -200,3 +200,12 @@ def test_a_run_continues_under_the_other_executor(
         seeded = attempts[0][1]
         assert (seeded > 0) == (then == "ray"), "a ray task continuing a run starts from its artifacts"
     assert _usage_calls(run_dir) == _usage_calls(reference)
+
+
+def test_a_task_no_node_can_take_is_refused_not_left_waiting(cluster: Cluster, tmp_path: Path) -> None:
+    """Each worker node offers 1 `docker`, the cluster 2: a task asking 2 fits no node."""
+    command = _command(tmp_path / "run", *ALL, *_on_ray(cluster), "-o", "ray.task_docker=2")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "no node of the Ray cluster can take an instance's task" in done.stderr
+    assert "1 docker / 1 CPU" in done.stderr
