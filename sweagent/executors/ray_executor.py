@@ -24,7 +24,7 @@ from typing import Any
 from sweagent.config import RunConfig
 from sweagent.datasets import RepoSources
 from sweagent.errors import ConfigError, InfrastructureUnavailable
-from sweagent.executors.ray_task import InstanceJob, InstanceResult, run_instance
+from sweagent.executors.ray_task import InstanceJob, InstanceResult, remove_leftovers_here, run_instance
 from sweagent.executors.shipping import ArtifactSink
 from sweagent.executors.usage_delta import add_delta
 from sweagent.models.usage import UsageLedger
@@ -204,18 +204,8 @@ def _replay(events: list[ProgressEvent], progress: RunProgress) -> set[str]:
     return selecting
 
 
-def _remove_containers(run_label: str) -> list[str]:
-    from sandbox.engine import connect, remove_run_containers
-
-    client = connect(timeout=30)
-    try:
-        return remove_run_containers(client, run_label)
-    finally:
-        client.close()
-
-
 def _remove_leftovers(run_label: str) -> None:
-    """Remove, on every live node with Docker, the run's containers a killed task left behind.
+    """Remove, on every live node with Docker, the run's containers and folders killed tasks left.
 
     One node after the other: nodes on one machine may share an engine."""
     import ray
@@ -224,7 +214,7 @@ def _remove_leftovers(run_label: str) -> None:
     if not run_label:
         return
     nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get(DOCKER)]
-    cleanup = ray.remote(_remove_containers)
+    cleanup = ray.remote(remove_leftovers_here)
     for node in nodes:
         on_node = NodeAffinitySchedulingStrategy(node, soft=False)
         try:
@@ -233,4 +223,4 @@ def _remove_leftovers(run_label: str) -> None:
             logger.warning("could not remove the run's leftover containers on node %s: %s", node, err)
             continue
         if removed:
-            logger.warning("removed %d container(s) on node %s left by tasks that died", len(removed), node)
+            logger.warning("removed on node %s what tasks that died left: %s", node, ", ".join(removed))

@@ -33,7 +33,7 @@ from sweagent.records import Instance
 from sweagent.stages import run_stages
 from sweagent.store import USAGE_FILE, safe_name
 
-__all__ = ["InstanceJob", "InstanceResult", "run_instance"]
+__all__ = ["InstanceJob", "InstanceResult", "remove_leftovers_here", "run_instance", "work_prefix"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,12 +105,34 @@ def _run_label(label: str) -> Iterator[None]:
             os.environ[RUN_ENV] = previous
 
 
+def work_prefix(run_label: str) -> str:
+    """How the private run directories of a run's tasks are named (in the node's temporary folder)."""
+    return f"sweagent-ray-{safe_name(run_label or 'run')}-"
+
+
+def remove_leftovers_here(run_label: str) -> list[str]:
+    """Remove, on this node, the run's containers and private run directories of tasks that died
+    (killed with their node's raylet, they could not clean up); what was removed. Only once no task
+    of the run is left: a live task's would go too."""
+    from sandbox.engine import connect, remove_run_containers
+
+    client = connect(timeout=30)
+    try:
+        removed = remove_run_containers(client, run_label)
+    finally:
+        client.close()
+    for folder in Path(tempfile.gettempdir()).glob(work_prefix(run_label) + "*"):
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(str(folder))
+    return removed
+
+
 def run_instance(job: InstanceJob, sink: Any) -> InstanceResult:
     """Run `job`'s stages for its instance on this node, shipping everything to `sink`."""
     import ray
 
     iid = job.instance.instance_id
-    root = Path(tempfile.mkdtemp(prefix="sweagent-ray-"))
+    root = Path(tempfile.mkdtemp(prefix=work_prefix(job.run_label)))
     try:
         files, usage = ray.get([sink.snapshot.remote(iid), sink.usage.remote()])
         seed(root, files)

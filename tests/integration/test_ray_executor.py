@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from docker import DockerClient
 
 from sandbox.engine import LABEL
+from sweagent.executors.ray_task import work_prefix
 from sweagent.records import content_id
 
 ray = pytest.importorskip("ray", reason="the `ray` extra is not installed")
@@ -173,9 +175,11 @@ def test_a_worker_node_killed_midway_its_instance_continues_on_another(
     assert attempts[1][1] > 0, "the retried task did not start from the shipped artifacts"
     for path, content in finished_before.items():
         assert path.read_bytes() == content, f"{path} was redone"
-    # The killed task's sandboxes (`sleep infinity`) were removed on the surviving nodes at the end.
-    run_label = {"label": f"{LABEL}.run=run-{content_id(str(run_dir.resolve()))}"}
-    assert docker_client.containers.list(all=True, filters=run_label) == []
+    # What the killed task left (its sandboxes, `sleep infinity`, and its private run directory) was
+    # removed on the surviving nodes at the end.
+    run_label = f"run-{content_id(str(run_dir.resolve()))}"
+    assert docker_client.containers.list(all=True, filters={"label": f"{LABEL}.run={run_label}"}) == []
+    assert list(Path(tempfile.gettempdir()).glob(work_prefix(run_label) + "*")) == []
 
 
 @pytest.mark.parametrize(("first", "then"), [("local", "ray"), ("ray", "local")])
