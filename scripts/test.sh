@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=bootstrap.sh
-source scripts/bootstrap.sh dev,local
+source scripts/bootstrap.sh dev,local,ray
 ruff check .
 ruff format --check .
 mypy

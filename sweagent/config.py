@@ -22,6 +22,7 @@ __all__ = [
     "ModelConfig",
     "ModelsConfig",
     "OfficialImagesConfig",
+    "RayConfig",
     "RunConfig",
     "SandboxSettings",
     "SelectionConfig",
@@ -190,6 +191,20 @@ class BudgetConfig(Section):
     """Hard cap on USD for the whole run."""
 
 
+class RayConfig(Section):
+    """Where and how instances run under `executor: ray` (see sweagent/executors/)."""
+
+    address: str | None = None
+    """The cluster to join (`ray.init(address=...)`, e.g. `auto` or `10.0.0.5:6379`); None starts a
+    one-machine Ray on this host with `concurrency` docker slots."""
+    task_cpus: float = Field(default=1.0, ge=0)
+    """CPUs one instance's task takes on its node."""
+    task_docker: float = Field(default=1.0, gt=0)
+    """Units of a node's custom `docker` resource one instance's task takes (its sandbox slots)."""
+    retries: int = Field(default=3, ge=0)
+    """Times a task is rerun elsewhere when its node or worker process dies."""
+
+
 class RunConfig(Section):
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
@@ -199,7 +214,10 @@ class RunConfig(Section):
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     concurrency: int = Field(default=4, ge=1)
-    """Instances processed at once."""
+    """Instances processed at once (under `executor: ray`, the nodes' resources decide instead)."""
+    executor: Literal["local", "ray"] = "local"
+    """Where instances run: in this process, or as tasks on a Ray cluster (`ray` section)."""
+    ray: RayConfig = Field(default_factory=RayConfig)
     seed: int = 0
     """Seed for every random choice (random selector, best-of-k subsets)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -37,6 +38,13 @@ class RunRequest(RunOptions):
     stages: str | None = None
     repos_dir: Path | None = None
     strict: bool = False
+    executor: Literal["local", "ray"] | None = None
+    ray_address: str | None = None
+    """The Ray cluster to run on; implies `executor: ray`."""
+
+    def shortcuts(self) -> dict[str, Any]:
+        executor = self.executor or ("ray" if self.ray_address is not None else None)
+        return {**super().shortcuts(), "executor": executor, "ray.address": self.ray_address}
 
 
 def parse_stages(text: str | None) -> tuple[str, ...]:
@@ -90,9 +98,14 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
         progress = RunProgress([i.instance_id for i in instances], stages, usage=run.ledger.total)
         try:
             with show_progress(progress, console):
-                failures = asyncio.run(
-                    run_stages(stages, instances, run_dir, config, run.ledger, sources, progress)
-                )
+                if config.executor == "ray":
+                    from sweagent.executors.ray_executor import run_on_ray
+
+                    failures = run_on_ray(stages, instances, run_dir, config, run.ledger, sources, progress)
+                else:
+                    failures = asyncio.run(
+                        run_stages(stages, instances, run_dir, config, run.ledger, sources, progress)
+                    )
         except InfrastructureUnavailable as err:
             logger.info("run stopped: %s", err)
             console.print(

@@ -77,7 +77,11 @@ def check_resumable(run_dir: Path, config: RunConfig, *, force: bool = False) ->
     # A key added to the config after the run started (say `environment.*`) counts only when set.
     defaults = _flatten(RunConfig().model_dump(mode="json"))
     before.update({key: defaults[key] for key in now.keys() - before.keys() if key in defaults})
-    differing = sorted(key for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+    differing = sorted(
+        key
+        for key in before.keys() | now.keys()
+        if before.get(key) != now.get(key) and not key.startswith(_WHERE_IT_RUNS)
+    )
     if differing:
         more = f" and {len(differing) - 10} more" if len(differing) > 10 else ""
         msg = (
@@ -85,6 +89,10 @@ def check_resumable(run_dir: Path, config: RunConfig, *, force: bool = False) ->
             "use the same options, or --force"
         )
         raise ConfigError(msg)
+
+
+_WHERE_IT_RUNS = ("executor", "ray.")
+"""Keys that choose where instances run, not what they compute: a run may continue under another."""
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

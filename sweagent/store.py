@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +38,7 @@ __all__ = [
     "atomic_write_text",
     "eval_artifact",
     "no_space",
+    "observed_writes",
     "quarantine",
     "read_json",
     "safe_name",
@@ -95,9 +98,32 @@ def no_space(err: OSError, path: Path) -> DiskFull | None:
     return DiskFull(msg)
 
 
+WriteObserver = Callable[[Path, str], None]
+"""Told `(path, text)` after each whole write (the Ray executor ships a worker's writes to the driver)."""
+
+_observers: list[WriteObserver] = []
+_observers_lock = threading.Lock()
+
+
+@contextmanager
+def observed_writes(observer: WriteObserver) -> Iterator[None]:
+    """Call `observer` after every `atomic_write_text` in this process inside the block.
+
+    Process-wide on purpose, like a logging handler: stages write from worker threads that do not
+    inherit a context. An observer that raises fails the write's caller, as a failed write would."""
+    with _observers_lock:
+        _observers.append(observer)
+    try:
+        yield
+    finally:
+        with _observers_lock:
+            _observers.remove(observer)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` to `path` so a reader sees either the old file or the whole new one; a full disk
-    raises `DiskFull` naming the file, and leaves neither a temporary file nor a truncated artifact."""
+    raises `DiskFull` naming the file, and leaves neither a temporary file nor a truncated artifact.
+    Observers (`observed_writes`) are told once the file is in place."""
     try:
         _write_then_rename(path, text)
     except OSError as err:
@@ -105,6 +131,10 @@ def atomic_write_text(path: Path, text: str) -> None:
         if full is None:
             raise
         raise full from err
+    with _observers_lock:
+        observers = tuple(_observers)
+    for observer in observers:
+        observer(path, text)
 
 
 def _write_then_rename(path: Path, text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
 from collections.abc import Callable
@@ -15,6 +16,14 @@ from sweagent.cli.options import ConfigFiles, Filter, InstanceIds, Overrides, er
 __all__ = ["commands"]
 
 commands = typer.Typer()
+
+
+class Executor(enum.StrEnum):
+    """The values of `--executor` (config key `executor`)."""
+
+    local = "local"
+    ray = "ray"
+
 
 Model = Annotated[
     str | None,
@@ -75,6 +84,12 @@ def run(
     stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None,
     repos_dir: Annotated[Path | None, typer.Option(help="Folder of <owner>/<name> git repositories")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record")] = False,
+    executor: Annotated[
+        Executor | None, typer.Option(help="Where instances run: local, or ray (tasks on a Ray cluster)")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to run on (e.g. auto, HOST:6379); implies --executor ray")
+    ] = None,
     shared: dict[str, Any] | None = None,
 ) -> None:
     """Solve every selected instance of a dataset."""
@@ -87,6 +102,8 @@ def run(
         stages=stages,
         repos_dir=repos_dir,
         strict=strict,
+        executor=executor.value if executor is not None else None,
+        ray_address=ray_address,
         **(shared or {}),
     )
     raise typer.Exit(run_command(request, err_console))
