@@ -24,7 +24,7 @@ from sweagent.engine_faults import connect_retrying
 from sweagent.models.usage import UsageLedger
 from sweagent.records import Instance
 from sweagent.stages.common import StageContext
-from sweagent.stages.selecting import select_one, selection_resources, write_predictions
+from sweagent.stages.selecting import select_one, write_predictions
 from sweagent.store import USAGE_FILE, RunStore
 
 if TYPE_CHECKING:
@@ -148,9 +148,8 @@ class _Steps:
         return outcomes[instance.instance_id].status
 
     async def select(self, instance: Instance) -> str:
-        resources = selection_resources(self.ctx, self._docker())
         async with self.sandbox_slots:
-            return (await select_one(self.ctx, instance, resources)).status
+            return (await select_one(self.ctx, instance, self._docker())).status
 
     async def evaluate(self, instance: Instance) -> str:
         from sweagent.evaluation.provider import default_provider

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from docker import DockerClient
 from pydantic import BaseModel, ConfigDict
@@ -22,10 +23,7 @@ from sweagent.store import (
     selection_artifact,
 )
 
-if TYPE_CHECKING:
-    from sweagent.selection.stage import SelectionResources
-
-__all__ = ["SelectOutcome", "select_one", "selection_resources", "write_predictions"]
+__all__ = ["SelectOutcome", "select_one", "write_predictions"]
 
 
 class SelectOutcome(BaseModel):
@@ -38,40 +36,43 @@ class SelectOutcome(BaseModel):
     detail: str = ""
 
 
-def selection_resources(ctx: StageContext, client: DockerClient) -> SelectionResources:
-    """What selecting needs: the primary model and sandboxes on each instance's image."""
-    from sweagent.selection.stage import SelectionResources, docker_runner
-
-    def open_runner(instance: Instance) -> AbstractContextManager[ScriptRunner]:
-        return docker_runner(instance, ctx.config, ctx.image_for(instance, client))
-
-    return SelectionResources(
-        config=ctx.config, model=ctx.primary, open_runner=open_runner, progress=ctx.progress
-    )
-
-
-async def select_one(ctx: StageContext, instance: Instance, resources: SelectionResources) -> SelectOutcome:
+async def select_one(ctx: StageContext, instance: Instance, client: DockerClient) -> SelectOutcome:
     """Select for `instance`, reported to the run's progress; its outcome (`error` when it failed)."""
     with ctx.progress.working(instance.instance_id, "select") as work:
-        outcome = await _select(RunStore(ctx.run_dir), instance, ctx.config.selection.selector, resources)
+        outcome = await _select(ctx, instance, client)
         work.finish(outcome)
     return outcome
 
 
-async def _select(
-    store: RunStore, instance: Instance, spec: str, resources: SelectionResources
-) -> SelectOutcome:
-    from sweagent.selection.stage import select_instance
+async def _select(ctx: StageContext, instance: Instance, client: DockerClient) -> SelectOutcome:
+    from sweagent.selection.registry import selector_needs
+    from sweagent.selection.stage import SelectionResources, docker_runner, select_instance
 
     iid = instance.instance_id
+    spec = ctx.config.selection.selector
     try:
-        selection = await select_instance(store, instance, spec, resources)
+        image = None
+        if selector_needs(spec) & _SANDBOX_NEEDS:
+            # Looked up here, in a thread: it may wait for a build, and other instances flow meanwhile.
+            image = await asyncio.to_thread(ctx.image_for, instance, client)
+
+        def open_runner(target: Instance) -> AbstractContextManager[ScriptRunner]:
+            return docker_runner(target, ctx.config, image or ctx.image_for(target, client))
+
+        resources = SelectionResources(
+            config=ctx.config, model=ctx.primary, open_runner=open_runner, progress=ctx.progress
+        )
+        selection = await select_instance(RunStore(ctx.run_dir), instance, spec, resources)
     except InfrastructureUnavailable:
         raise  # the run stops (exit 3); a later run continues from what was saved
     except Exception as err:  # one instance's failure is recorded; the others go on
         return SelectOutcome(instance_id=iid, status="error", detail=f"{type(err).__name__}: {err}")
     chosen = selection.candidate_id or "-"
     return SelectOutcome(instance_id=iid, status="done", chosen=chosen, detail=selection.rationale)
+
+
+_SANDBOX_NEEDS = frozenset({"sandbox", "regression", "test_matrix"})
+"""Selector needs that open sandboxes on the instance's image."""
 
 
 def write_predictions(store: RunStore, instances: Sequence[Instance], spec: str) -> None:

@@ -14,7 +14,7 @@ from sweagent.engine_faults import connect_retrying
 from sweagent.models.usage import UsageLedger
 from sweagent.records import Instance
 from sweagent.stages.common import StageContext
-from sweagent.stages.selecting import select_one, selection_resources, write_predictions
+from sweagent.stages.selecting import select_one, write_predictions
 from sweagent.store import USAGE_FILE, RunStore
 
 __all__ = ["run_staged"]
@@ -77,11 +77,10 @@ async def _generate(instances: list[Instance], ctx: StageContext) -> dict[str, A
 
 async def _select(instances: list[Instance], ctx: StageContext) -> dict[str, Any]:
     client = await asyncio.to_thread(connect_retrying, ctx.config.sandbox.retry_seconds)
-    resources = selection_resources(ctx, client)
     outcomes: dict[str, Any] = {}
     try:
         for instance in instances:
-            outcomes[instance.instance_id] = await select_one(ctx, instance, resources)
+            outcomes[instance.instance_id] = await select_one(ctx, instance, client)
     finally:
         client.close()
     return outcomes
