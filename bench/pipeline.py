@@ -66,9 +66,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--latency", type=float, default=0.5, help="seconds each model request takes")
-    parser.add_argument("--samples", type=int, default=4)
-    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=2.0, help="seconds each model request takes")
+    parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--prefilter", type=int, default=20, help="context.prefilter_files")
     parser.add_argument("--instances", default="", help="comma-separated ids (default: all of swe-mini)")
     args = parser.parse_args()

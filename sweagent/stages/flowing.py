@@ -25,6 +25,7 @@ from sweagent.models.usage import UsageLedger
 from sweagent.records import Instance
 from sweagent.stages.common import StageContext
 from sweagent.stages.selecting import select_one, write_predictions
+from sweagent.stages.slots import PrioritySlots
 from sweagent.store import USAGE_FILE, RunStore
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ __all__ = ["run_flowing"]
 logger = logging.getLogger(__name__)
 
 _DOCKER_STAGES = frozenset({"generate", "select", "evaluate"})
+_SELECT_PRIORITY, _GENERATE_PRIORITY = 0, 1
+"""A freed sandbox slot goes to an instance ready to select before one waiting to generate: instances
+finish (and free what they hold) rather than all crowding into generation."""
 
 
 async def run_flowing(
@@ -96,14 +100,14 @@ class _Steps:
     ctx: StageContext
     client: DockerClient | None
     context_slots: asyncio.Semaphore = field(init=False)
-    sandbox_slots: asyncio.Semaphore = field(init=False)
+    sandbox_slots: PrioritySlots = field(init=False)
     evaluation_slots: asyncio.Semaphore = field(init=False)
     evaluation_images: ImageProvider | None = None
 
     def __post_init__(self) -> None:
         config = self.ctx.config
         self.context_slots = asyncio.Semaphore(config.concurrency)
-        self.sandbox_slots = asyncio.Semaphore(config.flow.sandbox_instances)
+        self.sandbox_slots = PrioritySlots(config.flow.sandbox_instances)
         self.evaluation_slots = asyncio.Semaphore(config.flow.evaluations)
 
     async def run(self, stage: str, instance: Instance) -> str:
@@ -135,7 +139,7 @@ class _Steps:
         from sweagent.generation.stage import run_generation_stage
 
         ctx, client = self.ctx, self._docker()
-        async with self.sandbox_slots:
+        async with self.sandbox_slots.hold(_GENERATE_PRIORITY):
             outcomes = await run_generation_stage(
                 [instance],
                 run_dir=ctx.run_dir,
@@ -148,7 +152,7 @@ class _Steps:
         return outcomes[instance.instance_id].status
 
     async def select(self, instance: Instance) -> str:
-        async with self.sandbox_slots:
+        async with self.sandbox_slots.hold(_SELECT_PRIORITY):
             return (await select_one(self.ctx, instance, self._docker())).status
 
     async def evaluate(self, instance: Instance) -> str:

@@ -15,6 +15,7 @@ from sweagent.progress import RunProgress
 from sweagent.records import EvalResult, TestCount
 from sweagent.stages import STAGE_TIMES_FILE, read_stage_times
 from sweagent.stages.flowing import _all
+from sweagent.stages.slots import PrioritySlots
 from sweagent.stages.timing import record_stage_times
 
 
@@ -96,3 +97,35 @@ def test_the_flowing_order_is_the_default_and_staged_can_be_chosen() -> None:
     assert (config.flow.order, config.flow.evaluations, config.flow.image_builds) == ("staged", 3, 1)
     with pytest.raises(ValueError, match="order"):
         RunConfig.model_validate({"flow": {"order": "sideways"}})
+
+
+def test_a_freed_slot_goes_to_the_most_urgent_waiter_then_the_first_come() -> None:
+    order: list[str] = []
+
+    async def main() -> None:
+        slots = PrioritySlots(1)
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with slots.hold(5):
+                order.append("holder")
+                await release.wait()
+
+        async def waiter(name: str, priority: int) -> None:
+            async with slots.hold(priority):
+                order.append(name)
+                await asyncio.sleep(0)
+
+        first = asyncio.create_task(holder())
+        await asyncio.sleep(0)
+        names = [("generate-a", 1), ("generate-b", 1), ("select-c", 0), ("gone", 0)]
+        waiters = {name: asyncio.create_task(waiter(name, priority)) for name, priority in names}
+        await asyncio.sleep(0)
+        waiters["gone"].cancel()  # a cancelled waiter is passed over and takes no slot
+        release.set()
+        await asyncio.gather(first, *waiters.values(), return_exceptions=True)
+        async with slots.hold(0):  # the slot came back
+            order.append("after")
+
+    asyncio.run(main())
+    assert order == ["holder", "select-c", "generate-a", "generate-b", "after"]
