@@ -7,15 +7,18 @@ the grading. The same run (all four stages, fresh run directory each time) goes 
 instance at a time) and once with `flow.order=flowing`. Images are prepared first (`images build`)
 so neither order pays for building them. For each order it prints the wall time and, from the
 instances' `stages.jsonl`, each stage's span (first start to last end) and busy time (summed over
-instances); last, `ratio: <stage-by-stage / flowing>`. Target: >= 1.5 on a 2-core machine.
+instances), the seconds spent in model calls by purpose (the rest of a stage's busy time is
+sandbox and CPU work) and the load average; last, `ratio: <stage-by-stage / flowing>`. Target:
+>= 1.5 on a 2-core machine.
 
-    PYTHONPATH=. python bench/pipeline.py [--latency 0.5] [--samples 4] [--iterations 3] [--instances A,B]
+    PYTHONPATH=. python bench/pipeline.py [--latency 2] [--samples 2] [--iterations 2] [--instances A,B]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -57,6 +60,16 @@ def spans(run_dir: Path, instance_ids: list[str]) -> dict[str, tuple[float, floa
     return found
 
 
+def model_seconds(run_dir: Path) -> dict[str, float]:
+    """Seconds spent in model calls (summed over calls), by purpose, from `usage.json`."""
+    usage = json.loads((run_dir / "usage.json").read_text())
+    found: dict[str, float] = {}
+    for entry in usage["instances"].values():
+        for purpose, counts in entry.get("by_stage", {}).items():
+            found[purpose] = found.get(purpose, 0.0) + counts.get("seconds", 0.0)
+    return found
+
+
 def predictions(run_dir: Path) -> dict[str, str]:
     rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines() if line]
     return {row["instance_id"]: row["model_patch"] for row in rows}
@@ -94,9 +107,11 @@ def main() -> None:
             run_dir = Path(tmp) / order
             walls[order] = run(server, run_dir, order, args)
             found[order] = predictions(run_dir)
-            print(f"[{order}] wall: {walls[order]:.1f} s")
+            print(f"[{order}] wall: {walls[order]:.1f} s  load average after: {os.getloadavg()[0]:.1f}")
             for stage, (span, busy) in spans(run_dir, ids).items():
                 print(f"[{order}] {stage}: span {span:.1f} s, busy {busy:.1f} s over {len(ids)} instance(s)")
+            waits = "  ".join(f"{k} {v:.0f} s" for k, v in sorted(model_seconds(run_dir).items()))
+            print(f"[{order}] in model calls (summed over calls): {waits}")
         requests = len(server.bodies)
     same = "yes" if found["staged"] == found["flowing"] else "no"
     print(f"model requests: {requests}  same predictions: {same}")
