@@ -18,6 +18,7 @@ __all__ = [
     "BudgetConfig",
     "ContextConfig",
     "EnvironmentConfig",
+    "FlowConfig",
     "GenerationConfig",
     "ModelConfig",
     "ModelsConfig",
@@ -205,6 +206,18 @@ class RayConfig(Section):
     """Times a task is rerun elsewhere when its node or worker process dies."""
 
 
+class FlowConfig(Section):
+    order: Literal["flowing", "staged"] = "flowing"
+    """`flowing`: each instance goes on to its next stage as soon as it finishes one; `staged`: every
+    instance finishes a stage before any starts the next (the old order, kept for comparison)."""
+    sandbox_instances: int = Field(default=4, ge=1)
+    """Instances generating or selecting at once, each with a pool of `sandbox.pool_size` sandboxes."""
+    image_builds: int = Field(default=1, ge=1)
+    """Instance images prepared (built or pulled) at once."""
+    evaluations: int = Field(default=2, ge=1)
+    """Instances graded at once in the flowing order (the staged order grades `sandbox.pool_size`)."""
+
+
 class RunConfig(Section):
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
@@ -213,8 +226,10 @@ class RunConfig(Section):
     sandbox: SandboxSettings = Field(default_factory=DockerSandboxSettings)
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    flow: FlowConfig = Field(default_factory=FlowConfig)
     concurrency: int = Field(default=4, ge=1)
-    """Instances processed at once (under `executor: ray`, the nodes' resources decide instead)."""
+    """Instances processed at once in a stage (in the flowing order: in the context stage; under
+    `executor: ray`, the nodes' resources decide instead)."""
     executor: Literal["local", "ray"] = "local"
     """Where instances run: in this process, or as tasks on a Ray cluster (`ray` section)."""
     ray: RayConfig = Field(default_factory=RayConfig)

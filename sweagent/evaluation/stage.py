@@ -8,7 +8,7 @@ grade of the candidate the configured selector chose; an instance whose selector
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,7 +27,7 @@ from sweagent.records import EvalResult, GenerationResult, Instance, Selection, 
 from sweagent.sandboxes import use_network
 from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
-__all__ = ["EvaluationOutcome", "run_evaluation_stage"]
+__all__ = ["EvaluationOutcome", "grade_instance", "record_results", "run_evaluation_stage"]
 
 _GRADED = ("resolved", "unresolved", "patch_failed", "unsupported")
 """Stored grades that are final; the others (env_failed, timeout, error) are tried again."""
@@ -67,7 +67,7 @@ def run_evaluation_stage(
 
     def grade(instance: Instance) -> tuple[EvaluationOutcome, EvalResult | None]:
         with tracker.working(instance.instance_id, "evaluate") as work:
-            outcome = _one(instance, store, config, client, sources, provider, timeout)
+            outcome = grade_instance(instance, store, config, client, sources, provider, timeout)
             work.finish(outcome[0])
         return outcome
 
@@ -78,12 +78,18 @@ def run_evaluation_stage(
         outcomes[instance.instance_id] = outcome
         if result is not None:
             chosen.append(result)
-    if chosen:
-        write_results(run_dir, build_results([*_kept(run_dir, outcomes), *chosen]))
+    record_results(run_dir, outcomes, chosen)
     return outcomes
 
 
-def _kept(run_dir: Path, replaced: Mapping[str, object]) -> list[EvalResult]:
+def record_results(run_dir: Path, graded: Collection[str], chosen: Sequence[EvalResult]) -> None:
+    """Put the selected candidates' grades into `results.json` in place of the `graded` instances'
+    entries, keeping the others' (callers that grade instances side by side call it one at a time)."""
+    if chosen:
+        write_results(run_dir, build_results([*_kept(run_dir, graded), *chosen]))
+
+
+def _kept(run_dir: Path, replaced: Collection[str]) -> list[EvalResult]:
     """The results.json entries of instances this call did not grade (an earlier, wider run's)."""
     if not (run_dir / RESULTS_FILE).is_file():
         return []
@@ -91,15 +97,16 @@ def _kept(run_dir: Path, replaced: Mapping[str, object]) -> list[EvalResult]:
     return [entry.as_result(iid) for iid, entry in earlier.instances.items() if iid not in replaced]
 
 
-def _one(
+def grade_instance(
     instance: Instance,
     store: RunStore,
     config: RunConfig,
     client: DockerClient,
     sources: RepoSources | None,
     provider: ImageProvider,
-    timeout: float,
+    timeout: float = 1800.0,
 ) -> tuple[EvaluationOutcome, EvalResult | None]:
+    """Grade the instance's candidates (stored grades reused); its outcome and the selected one's grade."""
     iid = instance.instance_id
     if not instance.FAIL_TO_PASS:
         return EvaluationOutcome(instance_id=iid, status="skipped", detail="the instance has no tests"), None

@@ -155,10 +155,8 @@ def _run(
             ray.cancel(ref, force=True)
         ledger.write(run_dir / USAGE_FILE)
         _remove_leftovers(label)
-    if "select" in stages:
-        # As locally: every instance that reached selection, in the dataset's order.
-        reached = [i for i in instances if i.instance_id not in failed or i.instance_id in selecting]
-        write_predictions(store, reached, config.selection.selector)
+    if "select" in stages:  # as locally: every instance, in the dataset's order ("" where none was chosen)
+        write_predictions(store, instances, config.selection.selector)
     return failed
 
 

@@ -152,7 +152,16 @@ def run_instance(job: InstanceJob, sink: Any) -> InstanceResult:
             host = socket.gethostname()
             logger.info("%s: on node %s (host %s), %d artifact(s) seeded", iid, node, host, len(files))
             failed = asyncio.run(
-                run_stages(job.stages, [job.instance], root, job.config, ledger, job.sources, progress)
+                run_stages(
+                    job.stages,
+                    [job.instance],
+                    root,
+                    job.config,
+                    ledger,
+                    job.sources,
+                    progress,
+                    write_predictions=False,
+                )
             )
         ray.get(sink.flush.remote())  # the events and log lines sent above have landed
         return InstanceResult(iid, failed=bool(failed), usage=usage_delta(ledger, before))

@@ -80,8 +80,9 @@ class WindowedChatServer(LoopbackChatServer):
         model: str = "windowed",
         default_max_tokens: int = 4096,
         port: int = 0,
+        latency: float = 0.0,
     ) -> None:
-        super().__init__(port=port)
+        super().__init__(latency=latency, port=port)
         self.window = window
         """`max_model_len`: prompt plus `max_tokens` may not exceed it."""
         self.policy = policy
@@ -162,12 +163,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policy", default="gold", help="a shipped policy name or a policy file")
     parser.add_argument("--dataset", default="swe-mini", help="whose issues tell the instances apart")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each completion takes")
     args = parser.parse_args(argv)
     from sweagent.datasets import load_dataset
 
     policy = ScriptedModel.from_spec(args.policy).policy
     instances = load_dataset(args.dataset).instances
-    server = WindowedChatServer(args.window, policy, instances, port=args.port)
+    server = WindowedChatServer(args.window, policy, instances, port=args.port, latency=args.latency)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(on_ready=lambda url: print(url, flush=True)))
 
