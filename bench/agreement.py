@@ -21,6 +21,8 @@ from pathlib import Path
 
 from lite_sample import Outcome, arguments, load_records, sample, sdist_pins, validate, why_refused
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+"""Terminal colour codes, which some test commands print (sphinx's tox runs)."""
 _ERROR_LINE = re.compile(r"(Error|Exception|assert|FAILED|Traceback|error:)", re.IGNORECASE)
 
 
@@ -46,15 +48,16 @@ def first_difference(outcome: Outcome, run_dir: Path) -> str:
 def error_line(log: Path, test: str) -> str:
     """The first line after the test's name that reads like an error; the test's last word if none."""
     try:
-        lines = log.read_text(errors="replace").splitlines()
+        lines = [_ANSI.sub("", line) for line in log.read_text(errors="replace").splitlines()]
     except OSError:
         return "no log"
     name = test.split("::")[-1].split(" (")[0]
     for start, line in enumerate(lines):
         if name and name in line:
-            for later in lines[start : start + 60]:
-                if _ERROR_LINE.search(later) and name not in later:
-                    return " ".join(later.split())[:200]
+            window = [later for later in lines[start : start + 60] if name not in later]
+            raised = [later for later in window if later.startswith("E ") and _ERROR_LINE.search(later)]
+            for later in raised or [later for later in window if _ERROR_LINE.search(later)]:
+                return " ".join(later.split())[:200]
     return "no error line in the log (the test did not run)"
 
 
