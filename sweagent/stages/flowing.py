@@ -65,6 +65,8 @@ async def run_flowing(
         ledger.write(ctx.run_dir / USAGE_FILE)
 
     logger.info("stages %s flowing over %d instance(s)", ",".join(stages), len(instances))
+    for stage in stages:  # the same lines as the staged order: each stage's share of the instances
+        logger.info("stage %s: %d instance(s)", stage, len(instances))
     try:
         await _all(through(instance) for instance in instances)
     finally:

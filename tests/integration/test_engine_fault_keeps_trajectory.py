@@ -16,6 +16,7 @@ from pathlib import Path
 import docker.errors
 import pytest
 from docker import DockerClient
+from docker.models.containers import Container
 
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.pool import SandboxPool
@@ -100,6 +101,12 @@ def _session(
     )
 
 
+def _runs_a_script(container: Container) -> bool:
+    """Whether a Python process (the turn's script) runs in the container."""
+    processes = container.top().get("Processes") or []
+    return any("python" in " ".join(str(field) for field in row) for row in processes)
+
+
 def test_a_persisting_engine_fault_stops_the_run_and_the_next_run_finishes_the_trajectory(
     docker_client: DockerClient, sandboxes: tuple[SandboxPool[DockerSandbox], list], tmp_path: Path
 ) -> None:
@@ -107,9 +114,14 @@ def test_a_persisting_engine_fault_stops_the_run_and_the_next_run_finishes_the_t
 
     def remove_the_container_soon() -> None:
         def remove() -> None:
-            time.sleep(1.0)  # while the editing turn's script sleeps in it
+            # Once the editing turn's script runs (it sleeps 3 s), not after a fixed delay: on a busy
+            # machine applying the edit can take longer than any delay chosen here.
+            deadline = time.monotonic() + 60
             try:
-                docker_client.containers.get(made[-1].container_id).remove(force=True)
+                container = docker_client.containers.get(made[-1].container_id)
+                while time.monotonic() < deadline and not _runs_a_script(container):
+                    time.sleep(0.1)
+                container.remove(force=True)
             except docker.errors.NotFound:
                 pass
 
