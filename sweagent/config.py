@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,6 +170,10 @@ class EnvironmentConfig(Section):
     result and report (`nearest`); or refuse an instance whose Python no base image has (`exact`)."""
     official: OfficialImagesConfig = Field(default_factory=OfficialImagesConfig)
     """Where the `official` provider pulls from."""
+    released_before: date | None = date(2025, 1, 1)
+    """`build`: packages whose installed release came out on or after this day (an ISO date) are moved
+    back to their last earlier release, as in environments resolved when the official images were
+    made; the spec's pins stay. None: keep whatever is newest on the day of the build."""
 
     @field_validator("providers", mode="before")
     @classmethod

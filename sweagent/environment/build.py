@@ -8,6 +8,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import docker.errors
@@ -17,6 +18,7 @@ from sandbox.errors import SandboxError
 from sandbox.images import build_image, ensure_base
 from sweagent.datasets import Checkout, RepoSources, SdistPin, checkout_instance
 from sweagent.datasets.git import has_commit
+from sweagent.environment.dated import DATED_SCRIPT
 from sweagent.environment.env_check import ENV_CHECK_SCRIPT
 from sweagent.environment.recipes import (
     SYMPY_TEST_STAND_IN,
@@ -136,11 +138,13 @@ def ensure_instance_image(
     sources: RepoSources | None = None,
     progress: Progress | None = None,
     python: PythonPolicy = "exact",
+    released_before: date | None = None,
 ) -> str:
     """The instance's image tag: its repository at the base commit, installed, on its environment image.
 
     An instance that names a ready `image` gets that image, which must exist. `python="nearest"`
     builds on the nearest base Python when none is exact (the image is then labelled approximate).
+    `released_before` moves packages released after that day back (sweagent.environment.dated).
 
     UnsupportedInstance when no base provides the environment; EnvironmentBuildError when a build
     (or the checkout it needs) fails, with the last lines of the log.
@@ -168,8 +172,10 @@ def ensure_instance_image(
         setup.mkdir()
         pretend = _pretend_version(instance, checkout)
         (setup / "pre_install.sh").write_text(pre_install_script(spec), encoding="utf-8")
-        (setup / "install.sh").write_text(install_script(spec, pretend), encoding="utf-8")
+        install = install_script(spec, pretend, released_before)
+        (setup / "install.sh").write_text(install, encoding="utf-8")
         (setup / "check_env.py").write_text(ENV_CHECK_SCRIPT, encoding="utf-8")
+        (setup / "sweagent_dated.py").write_text(DATED_SCRIPT, encoding="utf-8")
         stand_in = _add_test_stand_in(spec, testbed)
         labels = {
             "instance": instance.instance_id,
@@ -185,9 +191,10 @@ def ensure_instance_image(
         recipe = [
             dockerfile,
             pre_install_script(spec),
-            install_script(spec, pretend),
+            install,
             stand_in,
             ENV_CHECK_SCRIPT,
+            *([DATED_SCRIPT] if released_before else []),
         ]
         tag = instance_tag(instance.instance_id, environment, recipe)
         if _exists(client, tag):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Literal, Protocol
 
 from docker import DockerClient
@@ -91,8 +92,9 @@ class BuiltHere:
 
     name = "build"
 
-    def __init__(self, python: Literal["exact", "nearest"]) -> None:
+    def __init__(self, python: Literal["exact", "nearest"], released_before: date | None = None) -> None:
         self.python = python
+        self.released_before = released_before
 
     def plan(self, instance: Instance, client: DockerClient | None = None) -> EnvironmentInfo:
         """What a build would give (UnsupportedInstance when no base Python fits the policy)."""
@@ -107,13 +109,14 @@ class BuiltHere:
             sources=request.sources,
             progress=request.progress,
             python=self.python,
+            released_before=self.released_before,
         )
         return build_info(instance, self.python, image=tag)
 
 
 PROVIDERS: Mapping[str, Callable[[EnvironmentConfig], EnvironmentProvider]] = {
     "official": lambda config: OfficialImages(config.official),
-    "build": lambda config: BuiltHere(config.python),
+    "build": lambda config: BuiltHere(config.python, config.released_before),
 }
 """The providers `environment.providers` may name (also listed in `EnvironmentConfig.providers`)."""
 

@@ -11,12 +11,15 @@ import base64
 import json
 import shlex
 from collections.abc import Mapping
+from datetime import date
 
 from sweagent.environment.commands import VENV, offline_reinstall
+from sweagent.environment.dated import dated_command
 from sweagent.environment.env_check import env_check_command, spec_pins
 from sweagent.environment.specs import EnvironmentSpec
 
 __all__ = [
+    "DATED_PATH",
     "ENV_CHECK_PATH",
     "PIP_VERSION",
     "SYMPY_TEST_STAND_IN",
@@ -33,6 +36,8 @@ the legacy version strings a few old requirements carry."""
 
 ENV_CHECK_PATH = "/tmp/sweagent-setup/check_env.py"
 """Where the instance build finds the environment check (sweagent.environment.env_check)."""
+DATED_PATH = "/tmp/sweagent-setup/sweagent_dated.py"
+"""Where the instance build finds the release-date step (sweagent.environment.dated)."""
 WHEEL = "wheel<0.46"
 """For the offline re-install of a non-editable package (`bdist_wheel`); 0.46 needs setuptools>=70.1."""
 
@@ -175,9 +180,12 @@ def _under_pins(command: str, pins: Mapping[str, str], path: str) -> list[str]:
     ]
 
 
-def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
-    """Install the repository, make `git diff` start clean (edits committed, new files ignored), then
-    check the environment (`sweagent.environment.env_check`): a failure fails the build."""
+def install_script(
+    spec: EnvironmentSpec, pretend_version: str | None, released_before: date | None = None
+) -> str:
+    """Install the repository, make `git diff` start clean (edits committed, new files ignored), move
+    packages released after `released_before` back (`sweagent.environment.dated`), then check the
+    environment (`sweagent.environment.env_check`): a failure fails the build."""
     lines = ["set -eux", "cd /testbed"]
     if pretend_version:
         # A re-based checkout's history is one tagged commit; say the version outright so that
@@ -193,6 +201,7 @@ def install_script(spec: EnvironmentSpec, pretend_version: str | None) -> str:
         "mkdir -p .git/info",
         "git ls-files --others --exclude-standard --directory | sed 's|^|/|' >> .git/info/exclude",
         "git diff --quiet HEAD || git commit -q -a -m 'sweagent: environment set-up'",
+        *([dated_command(spec, DATED_PATH, released_before)] if released_before else []),
         f"PYTHONDONTWRITEBYTECODE=1 {env_check_command(spec, ENV_CHECK_PATH)}",
         "",
     ]

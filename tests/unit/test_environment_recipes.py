@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 import sweagent.environment
@@ -115,3 +117,14 @@ def test_install_ends_with_the_environment_check_of_the_specs_pins(spec: Environ
 def test_the_environment_layer_gives_links_to_the_venvs_python_its_packages(spec: EnvironmentSpec) -> None:
     text = environment_dockerfile(spec, "base", with_requirements=False, note="n")
     assert "base64 -d > /usr/lib/python3/dist-packages/sweagent-venv-links.pth" in text
+
+
+def test_a_cutoff_moves_later_releases_back_before_the_check_with_the_pins(spec: EnvironmentSpec) -> None:
+    script = install_script(spec, None, date(2025, 1, 1))
+    assert (
+        script.index("git commit")
+        < script.index("sweagent_dated.py 2025-01-01")
+        < script.index("check_env.py")
+    )
+    assert "sweagent_dated.py" not in install_script(spec, None)  # no cutoff, no step
+    assert '"Werkzeug": "2.3.7"' in script.split("sweagent_dated.py", 1)[1].split("\n", 1)[0]  # pins stay
