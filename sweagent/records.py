@@ -19,6 +19,7 @@ __all__ = [
     "Instance",
     "PatchKind",
     "REQUIRED_SETUP_STEP",
+    "Record",
     "Selection",
     "TestCount",
     "TestMatrix",
@@ -36,6 +37,8 @@ def content_id(text: str, length: int = 12) -> str:
 
 
 class Record(BaseModel):
+    """A frozen pydantic model that refuses unknown fields: the base of every record."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Literal
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict
 
 from sweagent.config import RunConfig
 from sweagent.datasets.repos import RepoSources
@@ -23,7 +22,7 @@ from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, read_results, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.progress import RunProgress
-from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
+from sweagent.records import EvalResult, GenerationResult, Instance, Record, Selection, TestCount
 from sweagent.sandboxes import use_network
 from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
@@ -33,10 +32,9 @@ _GRADED = ("resolved", "unresolved", "patch_failed", "unsupported")
 """Stored grades that are final; the others (env_failed, timeout, error) are tried again."""
 
 
-class EvaluationOutcome(BaseModel):
+class EvaluationOutcome(Record):
     """How the stage ended for one instance."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     instance_id: str
     status: Literal["done", "skipped", "error"]
     candidates: int = 0
