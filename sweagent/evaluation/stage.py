@@ -12,7 +12,6 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
 
 from docker import DockerClient
 
@@ -22,7 +21,7 @@ from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, read_results, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.progress import RunProgress
-from sweagent.records import EvalResult, GenerationResult, Instance, Record, Selection, TestCount
+from sweagent.records import EvalResult, GenerationResult, Instance, Selection, StageOutcome, TestCount
 from sweagent.sandboxes import use_network
 from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
@@ -32,11 +31,9 @@ _GRADED = ("resolved", "unresolved", "patch_failed", "unsupported")
 """Stored grades that are final; the others (env_failed, timeout, error) are tried again."""
 
 
-class EvaluationOutcome(Record):
-    """How the stage ended for one instance."""
+class EvaluationOutcome(StageOutcome):
+    """How the stage ended for one instance (`skipped`: it has no FAIL_TO_PASS tests)."""
 
-    instance_id: str
-    status: Literal["done", "skipped", "error"]
     candidates: int = 0
     resolved: int = 0
     """Candidates graded resolved (coverage when > 0)."""
