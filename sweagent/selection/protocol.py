@@ -75,6 +75,7 @@ class SelectorContext:
     """What a selector that asks for it (a `context` constructor argument) is built with."""
 
     config: SelectionConfig = field(default_factory=SelectionConfig)
+    """The `selection` section; its `max_tokens` is the reply size of a selector's model calls."""
     seed: int = 0
     model: Model | None = None
     """The primary model, for selectors that need one."""
@@ -82,7 +83,6 @@ class SelectorContext:
     """Runs new tests on the instance's code, for selectors that need a sandbox."""
     store: RunStore | None = None
     """The run directory (a selection trajectory is saved there)."""
-    max_tokens: int | None = None
     context_window: int | None = None
     """The primary model's window: a selection trajectory's older turns are shortened to fit it."""
     progress: RunProgress | None = None
