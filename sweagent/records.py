@@ -19,7 +19,9 @@ __all__ = [
     "Instance",
     "PatchKind",
     "REQUIRED_SETUP_STEP",
+    "Record",
     "Selection",
+    "StageOutcome",
     "TestCount",
     "TestMatrix",
     "TestScript",
@@ -36,6 +38,8 @@ def content_id(text: str, length: int = 12) -> str:
 
 
 class Record(BaseModel):
+    """A frozen pydantic model that refuses unknown fields: the base of every record."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -212,6 +216,15 @@ class Selection(Record):
     fallback: str = ""
     """Why a chain submitted an earlier link's best (or, when its first link failed, the smallest
     diff) instead of its last link's choice; empty when it did not fall back."""
+
+
+class StageOutcome(Record):
+    """How a stage ended for one instance; each stage's outcome adds its own counts and a detail."""
+
+    instance_id: str
+    status: Literal["done", "skipped", "error"]
+    """`done`: the stage did its work; `skipped`: there was nothing to do (its artifact existed, say);
+    `error`: the stage failed for this instance (see detail)."""
 
 
 EvalStatus = Literal[

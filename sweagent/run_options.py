@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 
 from sweagent.config import RunConfig, load_config
 from sweagent.errors import ConfigError
+from sweagent.records import Record
 from sweagent.store import CONFIG_FILE
 
 __all__ = ["TEST_MODELS", "RunOptions"]
@@ -22,10 +22,9 @@ TEST_MODELS = ("scripted:builtin", "scripted:POLICY.py", "replay:RUN_DIR")
 """The models that need no server: deterministic policies and stored trajectories."""
 
 
-class RunOptions(BaseModel):
+class RunOptions(Record):
     """Config files, overrides, shortcuts and the run directory of one `run` or `solve`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     config_files: tuple[Path, ...] = ()
     overrides: tuple[str, ...] = ()
     model: str | None = None

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.edits.blocks import EditBlock, parse_edit_blocks
 from sweagent.errors import FormatError
+from sweagent.records import Record
 
 __all__ = ["ALLOWED_ACTIONS", "Action", "Choose", "Done", "Edit", "WriteTest", "parse_reply"]
 
@@ -21,33 +20,29 @@ MAX_REPLY_CHARS = 200_000
 """Replies longer than this are refused unread: a runaway generation, not an answer."""
 
 
-class Edit(BaseModel):
+class Edit(Record):
     """Change the repository with search/replace blocks, applied in order."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["edit"] = "edit"
     blocks: tuple[EditBlock, ...]
 
 
-class WriteTest(BaseModel):
+class WriteTest(Record):
     """Write or revise the reproduction script."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["test"] = "test"
     script: str
 
 
-class Done(BaseModel):
+class Done(Record):
     """Approve the current state."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["done"] = "done"
 
 
-class Choose(BaseModel):
+class Choose(Record):
     """Pick a candidate (selection)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["choose"] = "choose"
     candidate_id: str
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import re
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.errors import FormatError
+from sweagent.records import Record
 
 __all__ = ["Verdict", "parse_ranking", "parse_relevance"]
 
@@ -27,10 +26,8 @@ _SUMMARY = re.compile(r"^[^\w\n]*SUMMARY[^\w\n]*:[ \t*]*", re.MULTILINE | re.IGN
 _JSON_FENCE = re.compile(r"```json[ \t]*\n(?P<body>.*?)```", re.DOTALL | re.IGNORECASE)
 
 
-class Verdict(BaseModel):
+class Verdict(Record):
     """A parsed relevance answer."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     relevant: bool
     summary: str = ""

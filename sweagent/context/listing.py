@@ -10,10 +10,9 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.datasets.git import GitFailed, git
 from sweagent.errors import DatasetError
+from sweagent.records import Record
 
 __all__ = [
     "GENERATED_MARKERS",
@@ -39,10 +38,8 @@ _SNIFF_BYTES = 8192
 _MARKER_LINES = 5
 
 
-class SourceFile(BaseModel):
+class SourceFile(Record):
     """One listed file and its content."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str
     """Path inside the repository, with `/` separators."""
@@ -52,10 +49,8 @@ class SourceFile(BaseModel):
     """Hash of the content: part of the relevance cache key."""
 
 
-class Listing(BaseModel):
+class Listing(Record):
     """The listed files in path order, and the tracked files left out with the reason."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     files: tuple[SourceFile, ...]
     tracked: int

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.config import ContextConfig
 from sweagent.context.assembly import assemble
 from sweagent.context.bm25 import Bm25Index, terms
@@ -20,7 +18,7 @@ from sweagent.context.scan import FileJudgement, ScanInput, relevance_scan
 from sweagent.context.skeleton import skeleton
 from sweagent.context.tokens import TokenCounter, approximate_tokens
 from sweagent.models.protocol import Model
-from sweagent.records import Context, ContextFile, Instance
+from sweagent.records import Context, ContextFile, Instance, Record
 
 __all__ = [
     "Bm25Provider",
@@ -41,10 +39,8 @@ class ContextProvider(Protocol):
     async def provide(self, instance: Instance, repo: Path) -> Context: ...
 
 
-class ContextReport(BaseModel):
+class ContextReport(Record):
     """How a context was made: written next to context.json as context_scan.json."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     provider: str
     tokenizer: str

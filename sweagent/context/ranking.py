@@ -7,15 +7,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.context.assembly import merge_rankings
 from sweagent.context.grammar import parse_ranking
 from sweagent.context.prompts import prompt_version, render
 from sweagent.context.tokens import approximate_tokens
 from sweagent.errors import FormatError
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
-from sweagent.records import ContextFile, Instance
+from sweagent.records import ContextFile, Instance, Record
 
 __all__ = ["TEMPLATES", "RankingOutcome", "fit_summaries", "rank_files", "ranking_key"]
 
@@ -23,10 +21,8 @@ TEMPLATES = ("ranking",)
 MIN_SUMMARY_CHARS = 200
 
 
-class RankingOutcome(BaseModel):
+class RankingOutcome(Record):
     """The merged order and what went wrong on the way."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     order: tuple[str, ...]
     """Merged ranking of known paths, most relevant first."""

@@ -14,15 +14,13 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.context.cache import AnswerCache
 from sweagent.context.grammar import parse_relevance
 from sweagent.context.prompts import prompt_version, render
 from sweagent.context.skeleton import fit_to_window, skeleton
 from sweagent.errors import FormatError, InfrastructureUnavailable, ModelError
 from sweagent.models.protocol import Message, Model, ModelRequest, Purpose
-from sweagent.records import Instance
+from sweagent.records import Instance, Record
 
 __all__ = ["CHARS_PER_TOKEN", "FileJudgement", "ScanInput", "relevance_scan", "scan_scope", "shown_text"]
 
@@ -33,10 +31,8 @@ TEMPLATES = ("relevance_system", "relevance")
 Shown = Literal["content", "skeleton", "truncated"]
 
 
-class ScanInput(BaseModel):
+class ScanInput(Record):
     """One file to judge."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str
     text: str
@@ -44,10 +40,8 @@ class ScanInput(BaseModel):
     tokens: int
 
 
-class FileJudgement(BaseModel):
+class FileJudgement(Record):
     """What the scan concluded about one file."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str
     tokens: int

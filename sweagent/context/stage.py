@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.config import RunConfig
 from sweagent.context.assembly import recall
 from sweagent.context.cache import AnswerCache
@@ -27,16 +25,14 @@ from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.models.protocol import Model
 from sweagent.progress import RunProgress
-from sweagent.records import Context, Instance
+from sweagent.records import Context, Instance, Record
 from sweagent.store import CONTEXT_ARTIFACT, SCAN_ARTIFACT, RunStore
 
 __all__ = ["ContextOutcome", "build_provider", "run_context_stage"]
 
 
-class ContextOutcome(BaseModel):
+class ContextOutcome(Record):
     """How the stage ended for one instance."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     instance_id: str
     status: Literal["done", "empty", "skipped", "error"]

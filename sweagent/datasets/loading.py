@@ -9,12 +9,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from sweagent.datasets.readers import RawRow, read_file, read_hub
 from sweagent.datasets.sdist import SdistPin
 from sweagent.errors import DatasetError, field_path, one_line
-from sweagent.records import Instance
+from sweagent.records import Instance, Record
 
 __all__ = ["BUNDLED_DATASETS", "LoadedDataset", "bundled_dataset_names", "load_dataset"]
 
@@ -26,10 +26,8 @@ _FILE_SUFFIXES = (".json", ".jsonl", ".parquet")
 _FIELDS = frozenset(Instance.model_fields)
 
 
-class LoadedDataset(BaseModel):
+class LoadedDataset(Record):
     """The records that loaded, and one line per record that did not."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     """The dataset as the user named it."""

@@ -24,12 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.datasets.git import GitFailed, git, has_commit, is_git_repo
 from sweagent.datasets.sdist import DEFAULT_SDIST_CACHE, SdistPin, sdist_repo
 from sweagent.errors import DatasetError
-from sweagent.records import Instance
+from sweagent.records import Instance, Record
 from sweagent.store import atomic_write_text
 
 __all__ = [
@@ -50,10 +48,8 @@ _UPLOAD_PACK = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
 _TAG_BATCH = 200
 
 
-class RepoSources(BaseModel):
+class RepoSources(Record):
     """Where repositories come from, in the order they are tried."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     repos_dir: Path | None = None
     """A folder holding `<owner>/<name>` (or `<owner>/<name>.git`) repositories; tried first."""
@@ -92,10 +88,8 @@ def remembered_sources(run_dir: Path, repos_dir: Path | None = None) -> RepoSour
 Origin = Literal["local", "repos_dir", "clone", "sdist"]
 
 
-class Checkout(BaseModel):
+class Checkout(Record):
     """A repository prepared for one instance."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     instance_id: str
     path: Path

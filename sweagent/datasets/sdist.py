@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from sweagent.datasets.git import git, is_git_repo
 from sweagent.errors import DatasetError, field_path, one_line
+from sweagent.records import Record
 
 __all__ = ["DEFAULT_SDIST_CACHE", "SdistPin", "download_sdist", "sdist_repo"]
 
@@ -41,10 +42,8 @@ _COMMIT_ENV = {
 }
 
 
-class SdistPin(BaseModel):
+class SdistPin(Record):
     """A release on PyPI whose source distribution stands in for the repository."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: Literal["sdist"]
     """Always `sdist`; other source kinds may follow."""

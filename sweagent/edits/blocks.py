@@ -21,10 +21,9 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.edits.repo_files import RepoFiles
 from sweagent.errors import FormatError
+from sweagent.records import Record
 
 __all__ = [
     "AppliedEdit",
@@ -50,19 +49,17 @@ class EditError(FormatError):
     """An edit that cannot be applied; the message is written for the model."""
 
 
-class EditBlock(BaseModel):
+class EditBlock(Record):
     """One search/replace block; `search` and `replace` are whole lines, each ending in a newline."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     path: str
     search: str
     replace: str
 
 
-class AppliedEdit(BaseModel):
+class AppliedEdit(Record):
     """What an edit changed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     changed: tuple[str, ...]
     created: tuple[str, ...] = ()
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Literal
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -19,15 +18,13 @@ from sweagent.config import EnvironmentConfig
 from sweagent.datasets import LoadedDataset, RepoSources, load_dataset
 from sweagent.environment.providers import EnvironmentProviders
 from sweagent.errors import DatasetError, EnvironmentBuildError, UnsupportedInstance
-from sweagent.records import EnvironmentInfo, Instance
+from sweagent.records import EnvironmentInfo, Instance, Record
 
 __all__ = ["ImageOutcome", "build_images", "build_images_command", "load_reporting", "outcomes_table"]
 
 
-class ImageOutcome(BaseModel):
+class ImageOutcome(Record):
     """What building one instance's image came to."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     instance_id: str
     """The instance."""

@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from sandbox.images import DISTS
 from sweagent.errors import UnsupportedInstance
-from sweagent.records import Instance, content_id
+from sweagent.records import Instance, Record, content_id
 
 __all__ = [
     "EnvironmentSpec",
@@ -31,10 +29,8 @@ PythonPolicy = Literal["exact", "nearest"]
 """`exact`: only a base with the spec's Python; `nearest`: the closest base Python, marked approximate."""
 
 
-class EnvironmentSpec(BaseModel):
+class EnvironmentSpec(Record):
     """The parts of a SWE-bench spec that shape the environment and instance images."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     repo: str
     """`owner/name` as SWE-bench names it."""

@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import get_args
 
-from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 
 from sweagent.errors import StoreError
-from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, TestCount
+from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Record, TestCount
 from sweagent.store import RESULTS_FILE, atomic_write_text
 
 __all__ = [
@@ -27,11 +26,7 @@ STATUSES: tuple[str, ...] = get_args(EvalStatus)
 _STYLE = {"resolved": "green", "unresolved": "yellow", "unsupported": "dim"}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class InstanceResult(_Frozen):
+class InstanceResult(Record):
     """One instance's line of results.json."""
 
     status: EvalStatus
@@ -72,7 +67,7 @@ _KEPT = ("status", "fail_to_pass", "pass_to_pass", "candidate_id", "detail", "en
 """The fields of an EvalResult that results.json keeps, under the same names."""
 
 
-class ResultsSummary(_Frozen):
+class ResultsSummary(Record):
     """Counts over all instances."""
 
     total: int
@@ -91,7 +86,7 @@ class ResultsSummary(_Frozen):
     """Instances whose grading tolerated a failed setup step (see each one's `setup_warnings`)."""
 
 
-class Results(_Frozen):
+class Results(Record):
     """The whole of results.json."""
 
     instances: dict[str, InstanceResult]

@@ -12,10 +12,8 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict
 
 from sweagent.config import RunConfig
 from sweagent.datasets.repos import RepoSources
@@ -23,7 +21,7 @@ from sweagent.evaluation.provider import ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, read_results, write_results
 from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.progress import RunProgress
-from sweagent.records import EvalResult, GenerationResult, Instance, Selection, TestCount
+from sweagent.records import EvalResult, GenerationResult, Instance, Selection, StageOutcome, TestCount
 from sweagent.sandboxes import use_network
 from sweagent.store import CANDIDATES_ARTIFACT, RESULTS_FILE, RunStore, eval_artifact, selection_artifact
 
@@ -33,12 +31,9 @@ _GRADED = ("resolved", "unresolved", "patch_failed", "unsupported")
 """Stored grades that are final; the others (env_failed, timeout, error) are tried again."""
 
 
-class EvaluationOutcome(BaseModel):
-    """How the stage ended for one instance."""
+class EvaluationOutcome(StageOutcome):
+    """How the stage ended for one instance (`skipped`: it has no FAIL_TO_PASS tests)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    instance_id: str
-    status: Literal["done", "skipped", "error"]
     candidates: int = 0
     resolved: int = 0
     """Candidates graded resolved (coverage when > 0)."""

@@ -16,13 +16,12 @@ from contextlib import AbstractContextManager
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
 from sandbox.protocol import Sandbox
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, SandboxFault, check_infra, retry_transient
 from sweagent.edits.blocks import EditBlock, apply_edit
 from sweagent.edits.repo_files import SandboxFiles
+from sweagent.records import Record
 
 __all__ = [
     "SCRIPT_PATH",
@@ -50,10 +49,9 @@ class PatchFailed(RuntimeError):
     """A stored patch no longer applies to the pristine repository (it should always apply)."""
 
 
-class ScriptRun(BaseModel):
+class ScriptRun(Record):
     """One run of a test script."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     exit_code: int | None
     output: str
     """stdout then stderr, each truncated in the middle by the sandbox when over its limit."""

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Literal
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict
 
 import prompts
 from sandbox.docker import DockerSandbox
@@ -34,7 +33,7 @@ from sweagent.models.prompt_layout import SharedPrompt
 from sweagent.models.protocol import Model
 from sweagent.models.window import turn_room_tokens
 from sweagent.progress import RunProgress
-from sweagent.records import Context, GenerationResult, Instance
+from sweagent.records import Context, GenerationResult, Instance, StageOutcome
 from sweagent.sandboxes import docker_config
 from sweagent.store import CANDIDATES_ARTIFACT, CONTEXT_ARTIFACT, RunStore
 
@@ -43,13 +42,12 @@ __all__ = ["GenerationOutcome", "fit_shared_prompt", "generation_prompt", "run_g
 logger = logging.getLogger(__name__)
 
 
-class GenerationOutcome(BaseModel):
-    """How the stage ended for one instance."""
+class GenerationOutcome(StageOutcome):
+    """How the stage ended for one instance.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    instance_id: str
-    status: Literal["done", "skipped", "error"]
-    """`done`: candidates.json written; `skipped`: it existed; `error`: not written (see detail)."""
+    `done`: candidates.json written; `skipped`: it existed; `error`: not written (see detail).
+    """
+
     candidates: int = 0
     tests: int = 0
     detail: str = ""

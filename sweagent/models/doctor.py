@@ -6,7 +6,6 @@ import asyncio
 import os
 import time
 
-from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 
 from sweagent.config import ModelConfig, ModelsConfig
@@ -15,6 +14,7 @@ from sweagent.models.protocol import ModelRequest, Purpose
 from sweagent.models.retry import Backoff
 from sweagent.models.serve import served_models
 from sweagent.models.window import WindowPlan
+from sweagent.records import Record
 
 __all__ = ["EndpointCheck", "check_endpoint", "check_models", "checks_table", "windows_table"]
 
@@ -24,10 +24,8 @@ RETRY_SECONDS = 4.0
 _QUICK = Backoff(initial=0.25, maximum=1.0)
 
 
-class EndpointCheck(BaseModel):
+class EndpointCheck(Record):
     """What one model endpoint did with a tiny request, and what to do when it failed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: str
     """`primary` or `relevance`."""

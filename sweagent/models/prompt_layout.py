@@ -12,9 +12,8 @@ import os
 from collections.abc import Sequence
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.models.protocol import Message
+from sweagent.records import Record
 
 __all__ = ["SharedPrompt", "layout_messages", "render_files", "shared_prefix_fraction"]
 
@@ -29,10 +28,8 @@ def render_files(files: Sequence[tuple[str, str]]) -> str:
     return "\n\n".join(f"### {path}\n```\n{_normalized(content)}\n```" for path, content in files)
 
 
-class SharedPrompt(BaseModel):
+class SharedPrompt(Record):
     """The part of every prompt of one instance that all its trajectories share."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     instructions: str
     """The task and the output grammar, common to the trajectories that share this prompt."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sweagent.records import Usage
+from sweagent.records import Record, Usage
 
 __all__ = ["Message", "Model", "ModelRequest", "ModelResponse", "Purpose"]
 
@@ -14,11 +14,7 @@ Message = dict[str, str]
 """One chat message: `{"role": "system" | "user" | "assistant", "content": ...}`."""
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Purpose(_Record):
+class Purpose(Record):
     """Why a call is made: drives usage accounting, logs, scripted policies and replay."""
 
     stage: str
@@ -37,7 +33,7 @@ class Purpose(_Record):
         return self.model_copy(update={"sample": self.sample + offset})
 
 
-class ModelRequest(_Record):
+class ModelRequest(Record):
     """One chat-completion call; `n` > 1 asks for independent samples of the same prompt."""
 
     messages: tuple[Message, ...]
@@ -54,7 +50,7 @@ class ModelRequest(_Record):
     """Stop sequences."""
 
 
-class ModelResponse(_Record):
+class ModelResponse(Record):
     """The `n` sampled texts, in sample order, and what producing them cost."""
 
     choices: tuple[str, ...]

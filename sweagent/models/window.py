@@ -15,9 +15,8 @@ import json
 import urllib.request
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.config import DEFAULT_BUDGET_TOKENS, ModelConfig, RunConfig
+from sweagent.records import Record
 
 __all__ = [
     "MIN_BUDGET_TOKENS",
@@ -42,10 +41,9 @@ TURN_SLACK_TOKENS = 1024
 """Room for the one-line summaries of trimmed turns and the current diff."""
 
 
-class RoleWindow(BaseModel):
+class RoleWindow(Record):
     """One model's window and where it was learned."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     role: str
     model: str
     window: int | None
@@ -53,10 +51,9 @@ class RoleWindow(BaseModel):
     detail: str = ""
 
 
-class WindowPlan(BaseModel):
+class WindowPlan(Record):
     """The windows of a run and the budgets they imply; `problems` says why a config cannot fit."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     primary: RoleWindow
     relevance: RoleWindow
     budget_tokens: int

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from math import comb
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sweagent.records import Candidate, Selection
+from sweagent.records import Candidate, Record, Selection
 from sweagent.selection.protocol import ranked
 
 __all__ = [
@@ -29,11 +29,7 @@ __all__ = [
 ]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class InstanceEvidence(_Record):
+class InstanceEvidence(Record):
     """One evaluated instance: its candidates, which resolve, and each selector's selection."""
 
     instance_id: str
@@ -43,7 +39,7 @@ class InstanceEvidence(_Record):
     selections: dict[str, Selection] = Field(default_factory=dict)
 
 
-class SelectorScore(_Record):
+class SelectorScore(Record):
     selector: str
     resolved: int
     """Instances whose selected candidate resolves."""
@@ -55,7 +51,7 @@ class SelectorScore(_Record):
     """Mean over instances of the best-of-k estimate, k = 1..N."""
 
 
-class Comparison(_Record):
+class Comparison(Record):
     """`compare.json`."""
 
     instances: tuple[str, ...]

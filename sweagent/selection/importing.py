@@ -16,13 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.datasets.predictions import Prediction, read_predictions
 from sweagent.datasets.repos import RepoSources, checkout_instance
 from sweagent.errors import DatasetError
 from sweagent.patches import candidate_id
-from sweagent.records import Candidate, GenerationResult, Instance, PatchKind
+from sweagent.records import Candidate, GenerationResult, Instance, PatchKind, Record
 from sweagent.selection.patch_checks import JUNK, checked_kind, text_kind
 from sweagent.store import CANDIDATES_ARTIFACT, IMPORTS_ARTIFACT, INSTANCE_ARTIFACT, RunStore
 
@@ -39,10 +37,9 @@ MAX_PATCH_BYTES = 100_000
 """Larger diffs are `too_large`: in real files they are copies of whole packages, not fixes."""
 
 
-class ImportedPatch(BaseModel):
+class ImportedPatch(Record):
     """One imported record of an instance and what it was found to be."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     system: str
     """The system that proposed it."""
     kind: PatchKind
@@ -53,10 +50,9 @@ class ImportedPatch(BaseModel):
     """Why: what was dropped, git's complaint, how it was normalised."""
 
 
-class ImportReport(BaseModel):
+class ImportReport(Record):
     """`imports.json`: every record ever imported for the instance, in import order."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     patches: tuple[ImportedPatch, ...] = ()
     """The records, junk included."""
 

@@ -107,7 +107,7 @@ class ModelSelector:
         request = ModelRequest(
             messages=tuple(layout_messages(shared, task)),
             purpose=Purpose(stage="selection", instance_id=instance.instance_id),
-            max_tokens=self.context.max_tokens,
+            max_tokens=self.context.config.max_tokens,
         )
         try:
             reply = (await model.complete(request)).choices[0]

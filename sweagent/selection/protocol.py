@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from sweagent.config import SelectionConfig
 from sweagent.execution.scripts import ScriptRunner
 from sweagent.models.protocol import Model
 from sweagent.progress import RunProgress
-from sweagent.records import Candidate, EvalResult, Instance, Selection, TestMatrix, TestScript
+from sweagent.records import Candidate, EvalResult, Instance, Record, Selection, TestMatrix, TestScript
 from sweagent.store import RunStore
 
 __all__ = [
@@ -40,10 +40,9 @@ NEEDS = frozenset({"test_matrix", "regression", "evaluations", "model", "sandbox
 """What a selector may declare in `needs`: evidence to gather, or resources to give its context."""
 
 
-class RegressionRun(BaseModel):
+class RegressionRun(Record):
     """The repository's existing tests for the touched modules, run with one candidate applied."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     exit_code: int | None
     """The test command's exit code (None: timed out or the sandbox failed)."""
     passed: int = 0
@@ -56,10 +55,9 @@ class RegressionRun(BaseModel):
     """The sandbox failed: not the candidate's fault."""
 
 
-class Evidence(BaseModel):
+class Evidence(Record):
     """What was gathered about an instance's candidates before selecting."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     test_matrix: TestMatrix | None = None
     """Generated tests against candidates and the original code, when run."""
     tests: tuple[TestScript, ...] = ()
@@ -77,6 +75,7 @@ class SelectorContext:
     """What a selector that asks for it (a `context` constructor argument) is built with."""
 
     config: SelectionConfig = field(default_factory=SelectionConfig)
+    """The `selection` section; its `max_tokens` is the reply size of a selector's model calls."""
     seed: int = 0
     model: Model | None = None
     """The primary model, for selectors that need one."""
@@ -84,7 +83,6 @@ class SelectorContext:
     """Runs new tests on the instance's code, for selectors that need a sandbox."""
     store: RunStore | None = None
     """The run directory (a selection trajectory is saved there)."""
-    max_tokens: int | None = None
     context_window: int | None = None
     """The primary model's window: a selection trajectory's older turns are shortened to fit it."""
     progress: RunProgress | None = None

@@ -15,13 +15,11 @@ import shlex
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.environment.commands import spec_test_cmd
 from sweagent.errors import UnsupportedInstance
 from sweagent.execution.scripts import SandboxLender
 from sweagent.execution.test_matrix import ORIGINAL
-from sweagent.records import Candidate, Instance
+from sweagent.records import Candidate, Instance, Record
 from sweagent.selection.model_selector import touched_files
 from sweagent.selection.protocol import RegressionRun
 from sweagent.store import REGRESSION_ARTIFACT, RunStore
@@ -43,10 +41,9 @@ _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
 _UNITTEST_BAD = re.compile(r"\b(?:failures|errors)=(\d+)")
 
 
-class RegressionResults(BaseModel):
+class RegressionResults(Record):
     """`regression.json`: one run per candidate id and for `original`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     command: str
     """The command template the runs used."""
     runs: dict[str, RegressionRun]

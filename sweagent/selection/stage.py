@@ -135,7 +135,6 @@ async def select_instance(
             model=resources.model if "model" in needs else None,
             runner=runner,
             store=store,
-            max_tokens=config.selection.max_tokens,
             context_window=config.models.primary.context_window,
             progress=resources.progress,
         )

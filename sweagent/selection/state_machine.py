@@ -28,9 +28,9 @@ from sweagent.store import RunStore
 __all__ = ["SelectionStateMachine", "StateMachineSelector", "own_test", "reply_tokens", "trajectory_sample"]
 
 
-def reply_tokens(max_tokens: int | None, window: int | None) -> int | None:
+def reply_tokens(max_tokens: int, window: int | None) -> int:
     """The selection's reply size, at most a quarter of the window (the candidates need the rest)."""
-    if max_tokens is None or window is None:
+    if window is None:
         return max_tokens
     return min(max_tokens, window // 4)
 
@@ -168,7 +168,7 @@ class StateMachineSelector:
             runner=runner,
             store=store,
             config=config,
-            max_tokens=reply_tokens(self.context.max_tokens, self.context.context_window),
+            max_tokens=reply_tokens(self.context.config.max_tokens, self.context.context_window),
             context_window=self.context.context_window,
             progress=self.context.progress,
         )
