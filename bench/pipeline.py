@@ -22,9 +22,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench._common import timed
 from sweagent.datasets import load_dataset
 from sweagent.models.policies import gold
 from sweagent.models.window_server import WindowedChatServer
@@ -40,12 +40,7 @@ def run(server: WindowedChatServer, run_dir: Path, order: str, args: argparse.Na
     ]  # fmt: skip
     if args.instances:
         command += ["--instances", args.instances]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"the {order} run failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return wall
+    return timed(command, f"the {order} run")
 
 
 def spans(run_dir: Path, instance_ids: list[str]) -> dict[str, tuple[float, float]]:

@@ -14,11 +14,12 @@ cluster, not per run) and last `ratio: <ray / local>`. Target: <= 1.25.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench._common import timed
 
 DEFAULT = "pallets__flask-4992,pallets__flask-5063,pytest-dev__pytest-5103,pytest-dev__pytest-7432"
 
@@ -28,12 +29,7 @@ def sweagent_run(run_dir: Path, instances: str, concurrency: int, *extra: str) -
     command = [sys.executable, "-m", "sweagent", "run", "--dataset", "swe-mini", "--model", "scripted:gold"]
     command += ["--instances", instances, "--stages", "context,generate,select", "--samples", "2"]
     command += ["--iterations", "3", "-o", f"concurrency={concurrency}", "--run-dir", str(run_dir), *extra]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"run failed ({' '.join(extra) or 'local'}):\n{done.stderr[-3000:]}")
-    return wall
+    return timed(command, f"run ({' '.join(extra) or 'local'})")
 
 
 def main() -> None:

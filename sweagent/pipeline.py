@@ -22,7 +22,7 @@ from sweagent.progress import RunProgress, show_progress
 from sweagent.run_directory import default_run_dir, started_run
 from sweagent.run_options import RunOptions
 from sweagent.selection.registry import selector_needs
-from sweagent.stages import BUILT_STAGES, STAGES, run_stages
+from sweagent.stages import BUILT_STAGES, STAGES, StagesRequest, run_stages
 
 __all__ = ["BUILT_STAGES", "STAGES", "RunRequest", "parse_stages", "run_command"]
 
@@ -96,16 +96,15 @@ def run_command(request: RunRequest, console: Console | None = None) -> int:
         sources = remembered_sources(run_dir, request.repos_dir)
         logger.info("run %s: stages %s, %d instance(s)", run_dir, ",".join(stages), len(instances))
         progress = RunProgress([i.instance_id for i in instances], stages, usage=run.ledger.total)
+        asked = StagesRequest(stages, tuple(instances), run_dir, config, run.ledger, sources, progress)
         try:
             with show_progress(progress, console):
                 if config.executor == "ray":
                     from sweagent.executors.ray_executor import run_on_ray
 
-                    failures = run_on_ray(stages, instances, run_dir, config, run.ledger, sources, progress)
+                    failures = run_on_ray(asked)
                 else:
-                    failures = asyncio.run(
-                        run_stages(stages, instances, run_dir, config, run.ledger, sources, progress)
-                    )
+                    failures = asyncio.run(run_stages(asked))
         except InfrastructureUnavailable as err:
             logger.info("run stopped: %s", err)
             console.print(

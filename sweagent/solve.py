@@ -29,7 +29,7 @@ from sweagent.progress import RunProgress, show_progress
 from sweagent.records import GenerationResult, Instance, Selection
 from sweagent.run_directory import default_run_dir, started_run
 from sweagent.run_options import RunOptions
-from sweagent.stages import ImageFor, run_stages
+from sweagent.stages import ImageFor, StagesRequest, run_stages
 from sweagent.store import CANDIDATES_ARTIFACT, INSTANCE_ARTIFACT, RunStore, atomic_write_text
 
 __all__ = ["SolveRequest", "apply_patch", "commit_on_branch", "solve_command"]
@@ -106,18 +106,17 @@ def solve_command(request: SolveRequest, console: Console | None = None) -> int:
         console.print(f"run directory: {run_dir}  instance: {instance.instance_id}")
         progress = RunProgress([instance.instance_id], SOLVE_STAGES, usage=run.ledger.total)
         with show_progress(progress, console):
-            failed = asyncio.run(
-                run_stages(
-                    SOLVE_STAGES,
-                    [instance],
-                    run_dir,
-                    config,
-                    run.ledger,
-                    RepoSources(),
-                    progress,
-                    _image_for(request),
-                )
+            asked = StagesRequest(
+                SOLVE_STAGES,
+                (instance,),
+                run_dir,
+                config,
+                run.ledger,
+                RepoSources(),
+                progress,
+                image_for=_image_for(request),
             )
+            failed = asyncio.run(run_stages(asked))
         return (
             1
             if failed

@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sweagent.config import RunConfig
-from sweagent.datasets import RepoSources
 from sweagent.errors import ConfigError, InfrastructureUnavailable
 from sweagent.executors.ray_task import InstanceJob, InstanceResult, remove_leftovers_here, run_instance
 from sweagent.executors.shipping import ArtifactSink
 from sweagent.executors.usage_delta import add_delta
-from sweagent.models.usage import UsageLedger
 from sweagent.progress import RunProgress
 from sweagent.progress.model import ProgressEvent
-from sweagent.records import Instance
-from sweagent.stages import write_predictions
+from sweagent.stages import StagesRequest, write_predictions
 from sweagent.store import USAGE_FILE, RunStore
 
 __all__ = ["run_on_ray"]
@@ -42,22 +37,15 @@ DOCKER = "docker"
 """The custom resource a node offers per instance it may run at once (`ray start --resources`)."""
 
 
-def run_on_ray(
-    stages: Sequence[str],
-    instances: Sequence[Instance],
-    run_dir: Path,
-    config: RunConfig,
-    ledger: UsageLedger,
-    sources: RepoSources,
-    progress: RunProgress,
-) -> set[str]:
-    """Run `stages` for every instance on the Ray cluster; the ids of the instances that failed one."""
+def run_on_ray(request: StagesRequest) -> set[str]:
+    """Run the request's stages for every instance on the Ray cluster; the ids of the instances that
+    failed one."""
     import ray
 
-    joined = _join(config)
+    joined = _join(request.config)
     try:
-        _check_docker(config)
-        return _run(stages, instances, run_dir, config, ledger, sources, progress)
+        _check_docker(request.config)
+        return _run(request)
     finally:
         if joined:
             ray.shutdown()
@@ -96,23 +84,14 @@ def _check_docker(config: RunConfig) -> None:
     raise ConfigError(msg)
 
 
-def _run(
-    stages: Sequence[str],
-    instances: Sequence[Instance],
-    run_dir: Path,
-    config: RunConfig,
-    ledger: UsageLedger,
-    sources: RepoSources,
-    progress: RunProgress,
-) -> set[str]:
+def _run(request: StagesRequest) -> set[str]:
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     from sandbox.engine import RUN_ENV
 
-    store = RunStore(run_dir)
-    for path in store.sweep(instance.instance_id for instance in instances):
-        progress.note(f"damaged artifact {path} moved aside")
+    config, ledger, progress, run_dir = request.config, request.ledger, request.progress, request.run_dir
+    request.sweep_damaged()
     here = ray.get_runtime_context().get_node_id()
     sink: Any = (
         ray.remote(ArtifactSink)
@@ -126,17 +105,16 @@ def _run(
         retry_exceptions=[InfrastructureUnavailable],
     )
     label = os.environ.get(RUN_ENV, "")
-    pending = {
-        task.remote(InstanceJob(tuple(stages), instance, config, sources, label), sink): instance.instance_id
-        for instance in instances
-    }
+    pending: dict[Any, str] = {}  # task ref -> its instance
+    for instance in request.instances:
+        job = InstanceJob(request.stages, instance, config, request.sources, label)
+        pending[task.remote(job, sink)] = instance.instance_id
     logger.info("ray: %d task(s) on %d node(s)", len(pending), len(ray.nodes()))
     failed: set[str] = set()
-    selecting: set[str] = set()
     try:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0.5, fetch_local=False)
-            selecting |= _replay(ray.get(sink.drain.remote()), progress)
+            _replay(ray.get(sink.drain.remote()), progress)
             for ref in done:
                 iid = pending.pop(ref)
                 result = _result(ref, iid, progress)
@@ -149,14 +127,15 @@ def _run(
             if done:
                 sink.set_usage.remote(ledger.to_json())
                 ledger.write(run_dir / USAGE_FILE)
-        selecting |= _replay(ray.get(sink.drain.remote()), progress)
+        _replay(ray.get(sink.drain.remote()), progress)
     finally:
         for ref in pending:
             ray.cancel(ref, force=True)
         ledger.write(run_dir / USAGE_FILE)
         _remove_leftovers(label)
-    if "select" in stages:  # as locally: every instance, in the dataset's order ("" where none was chosen)
-        write_predictions(store, instances, config.selection.selector)
+    if "select" in request.stages and request.write_predictions:
+        # as locally: every instance, in the dataset's order ("" where none was chosen)
+        write_predictions(RunStore(run_dir), request.instances, config.selection.selector)
     return failed
 
 
@@ -180,14 +159,11 @@ def _result(ref: Any, iid: str, progress: RunProgress) -> InstanceResult | None:
     return result
 
 
-def _replay(events: list[ProgressEvent], progress: RunProgress) -> set[str]:
-    """Tell `progress` what the tasks reported; the instances seen starting selection."""
-    selecting = set()
+def _replay(events: list[ProgressEvent], progress: RunProgress) -> None:
+    """Tell `progress` what the tasks reported."""
     for event in events:
         if event.kind == "stage_started":
             progress.stage_started(event.instance_id, event.stage)
-            if event.stage == "select":
-                selecting.add(event.instance_id)
         elif event.kind == "stage_finished":
             ok = event.status not in ("error", "stopped")
             progress.stage_finished(
@@ -199,7 +175,6 @@ def _replay(events: list[ProgressEvent], progress: RunProgress) -> set[str]:
             progress.trajectory_finished(event.instance_id, event.text, event.status)
         elif event.kind == "note":
             progress.note(event.text)
-    return selecting
 
 
 def _remove_leftovers(run_label: str) -> None:

@@ -30,7 +30,7 @@ from sweagent.logs import INSTANCE_LOG, PACKAGES
 from sweagent.models.usage import UsageLedger
 from sweagent.progress import RunProgress
 from sweagent.records import Instance
-from sweagent.stages import run_stages
+from sweagent.stages import StagesRequest, run_stages
 from sweagent.store import USAGE_FILE, safe_name
 
 __all__ = ["InstanceJob", "InstanceResult", "remove_leftovers_here", "run_instance", "work_prefix"]
@@ -151,18 +151,17 @@ def run_instance(job: InstanceJob, sink: Any) -> InstanceResult:
             node = ray.get_runtime_context().get_node_id()
             host = socket.gethostname()
             logger.info("%s: on node %s (host %s), %d artifact(s) seeded", iid, node, host, len(files))
-            failed = asyncio.run(
-                run_stages(
-                    job.stages,
-                    [job.instance],
-                    root,
-                    job.config,
-                    ledger,
-                    job.sources,
-                    progress,
-                    write_predictions=False,
-                )
+            asked = StagesRequest(
+                job.stages,
+                (job.instance,),
+                root,
+                job.config,
+                ledger,
+                job.sources,
+                progress,
+                write_predictions=False,
             )
+            failed = asyncio.run(run_stages(asked))
         ray.get(sink.flush.remote())  # the events and log lines sent above have landed
         return InstanceResult(iid, failed=bool(failed), usage=usage_delta(ledger, before))
     finally:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from pathlib import Path
 
 from sweagent.config import ModelConfig, RunConfig
-from sweagent.datasets import RepoSources
 from sweagent.errors import ConfigError
 from sweagent.models.factory import build_model
 from sweagent.models.preflight import wait_until_up
-from sweagent.models.usage import Budget, UsageLedger
+from sweagent.models.usage import Budget
 from sweagent.models.window import apply_plan, plan_run
 from sweagent.progress import RunProgress
-from sweagent.records import Instance
-from sweagent.stages.common import ImageFor, StageContext, bounded_builds, dataset_image
+from sweagent.stages.common import StageContext, StagesRequest, bounded_builds, dataset_image
 from sweagent.stages.flowing import run_flowing
 from sweagent.stages.staged import run_staged
 from sweagent.stages.timing import record_stage_times
@@ -26,41 +22,27 @@ __all__ = ["fit_windows", "run_stages"]
 logger = logging.getLogger(__name__)
 
 
-async def run_stages(
-    stages: Sequence[str],
-    instances: Sequence[Instance],
-    run_dir: Path,
-    config: RunConfig,
-    ledger: UsageLedger,
-    sources: RepoSources,
-    progress: RunProgress,
-    image_for: ImageFor | None = None,
-    *,
-    write_predictions: bool = True,
-) -> set[str]:
-    """Run `stages` over `instances`, reporting to `progress`; the ids of the instances that failed one.
-
-    `write_predictions=False` leaves `predictions.jsonl` alone (a caller running a share of the
-    instances writes it once over all of them). Each instance's `stages.jsonl` records when its
-    stages ran.
-    """
-    budget = Budget(config.budget, ledger)
-    primary = build_model(config.models.primary, ledger, budget)
-    relevance = build_model(config.models.relevance, ledger, budget)
-    for path in RunStore(run_dir).sweep(instance.instance_id for instance in instances):
-        progress.note(f"damaged artifact {path} moved aside")
-    stop_recording = record_stage_times(progress, run_dir)
+async def run_stages(request: StagesRequest) -> set[str]:
+    """Run the request's stages over its instances, reporting to its progress; the ids of the
+    instances that failed one. Each instance's `stages.jsonl` records when its stages ran."""
+    config = request.config
+    budget = Budget(config.budget, request.ledger)
+    primary = build_model(config.models.primary, request.ledger, budget)
+    relevance = build_model(config.models.relevance, request.ledger, budget)
+    request.sweep_damaged()
+    stop_recording = record_stage_times(request.progress, request.run_dir)
     try:
-        for endpoint_model in _models_needed(stages, instances, run_dir, config):
+        for endpoint_model in _models_needed(request):
             await wait_until_up(endpoint_model)
-        config = await fit_windows(config, progress)
-        images = bounded_builds(
-            image_for or dataset_image(sources, config, run_dir), config.flow.image_builds
+        config = await fit_windows(config, request.progress)
+        image_for = request.image_for or dataset_image(request.sources, config, request.run_dir)
+        images = bounded_builds(image_for, config.flow.image_builds)
+        context = StageContext(
+            request.run_dir, config, primary, relevance, request.sources, images, request.progress
         )
-        context = StageContext(run_dir, config, primary, relevance, sources, images, progress)
         order = run_flowing if config.flow.order == "flowing" else run_staged
         logger.info("run order: %s", config.flow.order)
-        return await order(stages, instances, context, ledger, predictions=write_predictions)
+        return await order(request, context)
     finally:
         stop_recording()
         await primary.close()
@@ -79,11 +61,10 @@ async def fit_windows(config: RunConfig, progress: RunProgress) -> RunConfig:
     return apply_plan(config, plan)
 
 
-def _models_needed(
-    stages: Sequence[str], instances: Sequence[Instance], run_dir: Path, config: RunConfig
-) -> list[ModelConfig]:
+def _models_needed(request: StagesRequest) -> list[ModelConfig]:
     """The endpoint models that the context and generate stages will call for unfinished work."""
-    store = RunStore(run_dir)
+    stages, instances, config = request.stages, request.instances, request.config
+    store = RunStore(request.run_dir)
     wanted: list[ModelConfig] = []
     if "context" in stages and config.context.provider == "relevance":
         if any(not store.done(i.instance_id, CONTEXT_ARTIFACT) for i in instances):

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docker import DockerClient
 
 from sweagent.engine_faults import connect_retrying
-from sweagent.models.usage import UsageLedger
 from sweagent.records import Instance
-from sweagent.stages.common import StageContext
+from sweagent.stages.common import StageContext, StagesRequest, context_stage, generation_stage
 from sweagent.stages.selecting import select_one, write_predictions
 from sweagent.stages.slots import PrioritySlots
 from sweagent.store import USAGE_FILE, RunStore
@@ -41,15 +40,10 @@ _SELECT_PRIORITY, _GENERATE_PRIORITY = 0, 1
 finish (and free what they hold) rather than all crowding into generation."""
 
 
-async def run_flowing(
-    stages: Sequence[str],
-    instances: Sequence[Instance],
-    ctx: StageContext,
-    ledger: UsageLedger,
-    *,
-    predictions: bool = True,
-) -> set[str]:
-    """Take every instance through `stages` as soon as it can go; the ids of those that failed one."""
+async def run_flowing(request: StagesRequest, ctx: StageContext) -> set[str]:
+    """Take every instance of `request` through its stages as soon as it can go, with the run's
+    context `ctx`; the ids of those that failed one."""
+    stages, instances, ledger = request.stages, request.instances, request.ledger
     client = None
     if _DOCKER_STAGES & set(stages):
         client = await asyncio.to_thread(connect_retrying, ctx.config.sandbox.retry_seconds)
@@ -73,7 +67,7 @@ async def run_flowing(
         if client is not None:
             client.close()
         ledger.write(ctx.run_dir / USAGE_FILE)
-    if "select" in stages and predictions:
+    if "select" in stages and request.write_predictions:
         write_predictions(RunStore(ctx.run_dir), instances, ctx.config.selection.selector)
     return failed
 
@@ -122,35 +116,13 @@ class _Steps:
         return await steps[stage](instance)
 
     async def context(self, instance: Instance) -> str:
-        from sweagent.context.stage import run_context_stage
-
-        ctx = self.ctx
         async with self.context_slots:
-            outcomes = await run_context_stage(
-                [instance],
-                run_dir=ctx.run_dir,
-                config=ctx.config,
-                primary=ctx.primary,
-                relevance=ctx.relevance,
-                sources=ctx.sources,
-                progress=ctx.progress,
-            )
+            outcomes = await context_stage([instance], self.ctx)
         return outcomes[instance.instance_id].status
 
     async def generate(self, instance: Instance) -> str:
-        from sweagent.generation.stage import run_generation_stage
-
-        ctx, client = self.ctx, self._docker()
         async with self.sandbox_slots.hold(_GENERATE_PRIORITY):
-            outcomes = await run_generation_stage(
-                [instance],
-                run_dir=ctx.run_dir,
-                config=ctx.config,
-                model=ctx.primary,
-                image_for=lambda target: ctx.image_for(target, client),
-                client=client,
-                progress=ctx.progress,
-            )
+            outcomes = await generation_stage([instance], self.ctx, self._docker())
         return outcomes[instance.instance_id].status
 
     async def select(self, instance: Instance) -> str:
