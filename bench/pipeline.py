@@ -11,7 +11,11 @@ instances), the seconds spent in model calls by purpose (the rest of a stage's b
 sandbox and CPU work) and the load average; last, `ratio: <stage-by-stage / flowing>`. Target:
 >= 1.5 on a 2-core machine.
 
-    PYTHONPATH=. python bench/pipeline.py [--latency 2] [--samples 2] [--iterations 2] [--instances A,B]
+    PYTHONPATH=. python bench/pipeline.py [--latency 2] [--samples 2] [--iterations 2] [--rounds 2]
+        [--instances A,B]
+
+With `--rounds 2` (the default) the orders run staged, flowing, flowing, staged, and the ratio is of
+the summed walls, so that load which drifts during the run weighs on both orders alike.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from sweagent.datasets import load_dataset
 from sweagent.models.policies import gold
 from sweagent.models.window_server import WindowedChatServer
 from sweagent.stages import STAGES, read_stage_times
+
+ORDERS = ("staged", "flowing")
 
 
 def run(server: WindowedChatServer, run_dir: Path, order: str, args: argparse.Namespace) -> float:
@@ -78,6 +84,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--prefilter", type=int, default=20, help="context.prefilter_files")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each order, alternately first")
     parser.add_argument("--instances", default="", help="comma-separated ids (default: all of swe-mini)")
     args = parser.parse_args()
     chosen = [part for part in args.instances.split(",") if part] or None
@@ -92,17 +99,22 @@ def main() -> None:
         f"instances: {len(ids)}  samples: {args.samples}  iterations: {args.iterations}  "
         f"latency: {args.latency} s"
     )
-    walls: dict[str, float] = {}
+    walls: dict[str, float] = {"staged": 0.0, "flowing": 0.0}
     found: dict[str, dict[str, str]] = {}
+    # Round k runs the orders in turn, the second round the other way round (staged, flowing,
+    # flowing, staged, ...), so that load which drifts over the run weighs on both alike.
+    sequence = [order for k in range(args.rounds) for order in (ORDERS if k % 2 == 0 else ORDERS[::-1])]
     with (
         tempfile.TemporaryDirectory(prefix="sweagent-bench-pipeline-") as tmp,
         WindowedChatServer(131_072, gold.respond, instances, model="delayed", latency=args.latency) as server,
     ):
-        for order in ("staged", "flowing"):
-            run_dir = Path(tmp) / order
-            walls[order] = run(server, run_dir, order, args)
-            found[order] = predictions(run_dir)
-            print(f"[{order}] wall: {walls[order]:.1f} s  load average after: {os.getloadavg()[0]:.1f}")
+        for number, order in enumerate(sequence, start=1):
+            run_dir = Path(tmp) / f"{number}-{order}"
+            wall = run(server, run_dir, order, args)
+            walls[order] += wall
+            if found.setdefault(order, predictions(run_dir)) != predictions(run_dir):
+                sys.exit(f"the {order} runs gave different predictions")
+            print(f"[{order}] wall: {wall:.1f} s  load average after: {os.getloadavg()[0]:.1f}")
             for stage, (span, busy) in spans(run_dir, ids).items():
                 print(f"[{order}] {stage}: span {span:.1f} s, busy {busy:.1f} s over {len(ids)} instance(s)")
             waits = "  ".join(f"{k} {v:.0f} s" for k, v in sorted(model_seconds(run_dir).items()))
@@ -110,6 +122,8 @@ def main() -> None:
         requests = len(server.bodies)
     same = "yes" if found["staged"] == found["flowing"] else "no"
     print(f"model requests: {requests}  same predictions: {same}")
+    rounds = f" (summed over {args.rounds} rounds)" if args.rounds > 1 else ""
+    print(f"wall{rounds}: staged {walls['staged']:.1f} s, flowing {walls['flowing']:.1f} s")
     print(f"ratio: {walls['staged'] / walls['flowing']:.2f}")
 
 
