@@ -20,10 +20,11 @@ from sweagent.config import EnvironmentConfig
 from sweagent.datasets.loading import load_dataset
 from sweagent.datasets.predictions import Prediction, read_predictions
 from sweagent.datasets.repos import RepoSources
+from sweagent.environment.build import ImageRequest
 from sweagent.errors import DatasetError, StoreError
-from sweagent.evaluation.provider import ImageProvider, default_provider
+from sweagent.evaluation.provider import Environment, ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, results_table, write_results
-from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
+from sweagent.evaluation.runner import evaluate_in, prepare_environment
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EvalResult, Instance
 from sweagent.run_lock import holds_run_directory
@@ -86,11 +87,9 @@ def evaluate_command(
             candidate_id = patch_candidate_id(prediction.model_patch)
             result = _stored(store, instance.instance_id, candidate_id)
             if result is None:
-                prepared = prepare_environment(
-                    instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
-                )
+                request = ImageRequest(instance, engine, _progress(console), sources)
                 result = evaluate_in(
-                    prepared,
+                    prepare_environment(provider, request),
                     instance,
                     prediction.model_patch,
                     candidate_id=candidate_id,
@@ -140,7 +139,7 @@ def validate_command(
         for number, instance in enumerate(loaded.instances, start=1):
             started = time.monotonic()
             prepared = prepare_environment(
-                instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
+                provider, ImageRequest(instance, engine, _progress(console), sources)
             )
             gold_environment = prepared
             if not (instance.patch or "").strip() and isinstance(prepared, Environment):
@@ -229,7 +228,7 @@ def _client(client: DockerClient | None) -> Iterator[DockerClient]:
         own.close()
 
 
-def _progress(console: Console, instance: Instance) -> Callable[[str], None]:
+def _progress(console: Console) -> Callable[[str], None]:
     return lambda message: console.print(f"  {message}", highlight=False)
 
 

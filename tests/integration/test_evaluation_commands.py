@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ from docker import DockerClient
 from evaluation_image import SETUP_COMMANDS, TEST_COMMAND, build_eval_image, make_instance, patches
 from rich.console import Console
 
-from sweagent.datasets.repos import RepoSources
+from sweagent.environment.build import ImageRequest
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
-from sweagent.evaluation import evaluate_command, read_results, validate_command
-from sweagent.records import EnvironmentInfo, Instance
+from sweagent.evaluation import Environment, evaluate_command, read_results, validate_command
+from sweagent.records import Instance
 
 pytestmark = pytest.mark.docker
 
@@ -33,27 +32,11 @@ class ScriptedProvider:
         self.failures = failures
         self.asked: list[str] = []
 
-    def ensure_instance_image(
-        self,
-        instance: Instance,
-        *,
-        client: DockerClient,
-        sources: RepoSources | None = None,
-        progress: Callable[[str], None] | None = None,
-    ) -> str:
-        self.asked.append(instance.instance_id)
-        if instance.instance_id in self.failures:
-            raise self.failures[instance.instance_id]
-        return self.image
-
-    def test_command(self, instance: Instance) -> str:
-        return TEST_COMMAND
-
-    def eval_setup_commands(self, instance: Instance) -> list[str]:
-        return list(SETUP_COMMANDS)
-
-    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
-        return None
+    def environment(self, request: ImageRequest) -> Environment:
+        self.asked.append(request.instance.instance_id)
+        if request.instance.instance_id in self.failures:
+            raise self.failures[request.instance.instance_id]
+        return Environment(self.image, TEST_COMMAND, tuple(SETUP_COMMANDS))
 
 
 def _dataset(path: Path, instances: list[Instance]) -> str:
