@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,8 +21,7 @@ from sweagent.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from sandbox.network import NetworkMode
-    from sweagent.config import EnvironmentConfig
+    from sweagent.evaluation.options import GradingOptions
 
 __all__ = ["commands"]
 
@@ -60,7 +59,7 @@ def evaluate(
         dataset,
         run_dir or out_dir,
         instance_ids(instances),
-        **_grading(filter_, repos_dir, timeout, config, override),
+        options=_grading(filter_, repos_dir, timeout, config, override),
     )
     raise typer.Exit(code)
 
@@ -85,17 +84,9 @@ def validate(
         dataset,
         instance_ids(instances),
         run_dir=run_dir,
-        **_grading(filter_, repos_dir, timeout, config, override),
+        options=_grading(filter_, repos_dir, timeout, config, override),
     )
     raise typer.Exit(code)
-
-
-class _Grading(TypedDict):
-    filter: str | None
-    repos_dir: Path | None
-    timeout: float
-    environment: EnvironmentConfig
-    network: NetworkMode
 
 
 def _grading(
@@ -104,9 +95,11 @@ def _grading(
     timeout: float,
     config: list[Path] | None,
     override: list[str] | None,
-) -> _Grading:
+) -> GradingOptions:
     """The options `evaluate` and `validate` share, with the environments and network of the config."""
-    return _Grading(
+    from sweagent.evaluation.options import GradingOptions
+
+    return GradingOptions(
         filter=filter_,
         repos_dir=repos_dir,
         timeout=timeout,
