@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from sweagent.cli.options import ConfigFiles, Filter, InstanceIds, Overrides, err_console, with_shared_options
+from sweagent.cli.options import (
+    ConfigFiles,
+    Filter,
+    InstanceIds,
+    Overrides,
+    err_console,
+    instance_ids,
+    with_shared_options,
+)
 
 __all__ = ["commands"]
 
@@ -80,7 +88,7 @@ def run(
 
     request = RunRequest(
         dataset=dataset,
-        instances=tuple(i.strip() for i in (instances or "").split(",") if i.strip()),
+        instances=tuple(instance_ids(instances) or ()),
         filter=filter_,
         stages=stages,
         repos_dir=repos_dir,
