@@ -29,6 +29,7 @@ from sweagent.datasets import RepoSources
 from sweagent.environment.official import official_image
 from sweagent.environment.providers import EnvironmentProviders
 from sweagent.evaluation import GradingOptions, evaluate_command, validate_command
+from sweagent.evaluation.provider import ConfiguredImages
 from sweagent.records import Instance
 from sweagent.reporting import report_command
 
@@ -101,7 +102,7 @@ def test_official_image_is_pulled_by_its_name_and_grades_gold_and_empty(
         _dataset(tmp_path / "data.jsonl", instance),
         run_dir=tmp_path / "validate",
         options=GradingOptions(
-            provider=providers,
+            provider=ConfiguredImages(providers),
             client=docker_client,
             console=Console(file=io.StringIO(), width=200),
             out=Console(file=out, width=200),
