@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,11 +18,11 @@ from sweagent.cli.options import (
     fail,
     grading_network,
     instance_ids,
+    with_shared_options,
 )
 
 if TYPE_CHECKING:
-    from sandbox.network import NetworkMode
-    from sweagent.config import EnvironmentConfig
+    from sweagent.evaluation.options import GradingOptions
 
 __all__ = ["commands"]
 
@@ -31,7 +31,18 @@ commands = typer.Typer()
 Timeout = Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")]
 
 
+_SHARED: dict[str, tuple[Any, Any]] = {
+    "filter_": (Filter, None),
+    "repos_dir": (ReposDir, None),
+    "timeout": (Timeout, 1800.0),
+    "config": (ConfigFiles, None),
+    "override": (Overrides, None),
+}
+"""The options `evaluate` and `validate` share (one `GradingOptions`): name -> (type, default)."""
+
+
 @commands.command()
+@with_shared_options(_SHARED)
 def evaluate(
     run_dir: Annotated[
         Path | None, typer.Argument(help="Run directory: reads its predictions.jsonl, writes results.json")
@@ -41,14 +52,10 @@ def evaluate(
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset file or name")] = None,
     instances: InstanceIds = None,
-    filter_: Filter = None,
     out_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Where results go (default: a new folder under runs/)")
     ] = None,
-    repos_dir: ReposDir = None,
-    timeout: Timeout = 1800.0,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    shared: dict[str, Any] | None = None,
 ) -> None:
     """Grade candidates with FAIL_TO_PASS / PASS_TO_PASS."""
     from sweagent.evaluation import evaluate_command
@@ -60,23 +67,20 @@ def evaluate(
         dataset,
         run_dir or out_dir,
         instance_ids(instances),
-        **_grading(filter_, repos_dir, timeout, config, override),
+        options=_grading(**(shared or {})),
     )
     raise typer.Exit(code)
 
 
 @commands.command()
+@with_shared_options(_SHARED)
 def validate(
     dataset: DatasetName,
     instances: InstanceIds = None,
-    filter_: Filter = None,
     run_dir: Annotated[
         Path | None, typer.Option(help="Where logs go (default: a new folder under runs/)")
     ] = None,
-    repos_dir: ReposDir = None,
-    timeout: Timeout = 1800.0,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    shared: dict[str, Any] | None = None,
 ) -> None:
     """Gold patches must resolve and empty patches must not."""
     from sweagent.evaluation import validate_command
@@ -85,17 +89,9 @@ def validate(
         dataset,
         instance_ids(instances),
         run_dir=run_dir,
-        **_grading(filter_, repos_dir, timeout, config, override),
+        options=_grading(**(shared or {})),
     )
     raise typer.Exit(code)
-
-
-class _Grading(TypedDict):
-    filter: str | None
-    repos_dir: Path | None
-    timeout: float
-    environment: EnvironmentConfig
-    network: NetworkMode
 
 
 def _grading(
@@ -104,9 +100,11 @@ def _grading(
     timeout: float,
     config: list[Path] | None,
     override: list[str] | None,
-) -> _Grading:
+) -> GradingOptions:
     """The options `evaluate` and `validate` share, with the environments and network of the config."""
-    return _Grading(
+    from sweagent.evaluation.options import GradingOptions
+
+    return GradingOptions(
         filter=filter_,
         repos_dir=repos_dir,
         timeout=timeout,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,6 +27,7 @@ __all__ = [
     "error_console",
     "fail",
     "instance_ids",
+    "with_shared_options",
 ]
 
 err_console = Console(stderr=True, soft_wrap=True)
@@ -63,3 +67,29 @@ def grading_network(config: list[Path] | None, override: list[str] | None) -> Ne
     from sweagent.sandboxes import use_network
 
     return use_network(load_config(config or [], override or []).sandbox, "dropped")
+
+
+def with_shared_options(
+    shared: Mapping[str, tuple[Any, Any]],
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorates a command that several share options with: `shared` (name -> (annotation, default))
+    become options after the command's own, and the command gets their values as one dict, `shared`."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "shared"]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, (annotation, default) in shared.items()
+        ]
+
+        @functools.wraps(command)
+        def with_options(**values: Any) -> None:
+            given = {name: values.pop(name) for name in shared if name in values}
+            command(**values, shared=given)
+
+        parameters = own + added
+        with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_options
+
+    return decorate

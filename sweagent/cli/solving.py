@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import enum
-import functools
-import inspect
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sweagent.cli.options import ConfigFiles, Filter, InstanceIds, Overrides, err_console
+from sweagent.cli.options import (
+    ConfigFiles,
+    Filter,
+    InstanceIds,
+    Overrides,
+    err_console,
+    instance_ids,
+    with_shared_options,
+)
 
 __all__ = ["commands"]
 
@@ -54,29 +59,15 @@ _SHARED: dict[str, tuple[Any, Any]] = {
 """The options `run` and `solve` share: name -> (annotation, default)."""
 
 
-def _with_shared_options(command: Callable[..., None]) -> Callable[..., None]:
-    """`command` with the shared options after its own; it gets them as `shared`, the `RunOptions` fields."""
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "shared"]
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-        for name, (annotation, default) in _SHARED.items()
-    ]
-
-    @functools.wraps(command)
-    def with_options(**values: Any) -> None:
-        config, override = values.pop("config"), values.pop("override")
-        shared = {name: values.pop(name) for name in _SHARED if name in values}
-        shared.update(config_files=tuple(config or ()), overrides=tuple(override or ()))
-        command(**values, shared=shared)
-
-    parameters = own + added
-    with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    with_options.__annotations__ = {p.name: p.annotation for p in parameters}
-    return with_options
+def _request_options(shared: dict[str, Any] | None) -> dict[str, Any]:
+    """The `RunOptions` fields of the shared options' values (the config files and overrides as tuples)."""
+    values = dict(shared or {})
+    config, override = values.pop("config", None), values.pop("override", None)
+    return {**values, "config_files": tuple(config or ()), "overrides": tuple(override or ())}
 
 
 @commands.command()
-@_with_shared_options
+@with_shared_options(_SHARED)
 def run(
     dataset: Annotated[str, typer.Option(help="Dataset file or name (swe-mini)")],
     instances: InstanceIds = None,
@@ -97,20 +88,20 @@ def run(
 
     request = RunRequest(
         dataset=dataset,
-        instances=tuple(i.strip() for i in (instances or "").split(",") if i.strip()),
+        instances=tuple(instance_ids(instances) or ()),
         filter=filter_,
         stages=stages,
         repos_dir=repos_dir,
         strict=strict,
         executor=executor.value if executor is not None else None,
         ray_address=ray_address,
-        **(shared or {}),
+        **_request_options(shared),
     )
     raise typer.Exit(run_command(request, err_console))
 
 
 @commands.command()
-@_with_shared_options
+@with_shared_options(_SHARED)
 def solve(
     repo: Annotated[Path, typer.Option(help="Local git repository (its HEAD commit is solved)")],
     issue: Annotated[str | None, typer.Option(help="Issue text")] = None,
@@ -136,6 +127,6 @@ def solve(
         apply=apply,
         branch=branch,
         image=image,
-        **(shared or {}),
+        **_request_options(shared),
     )
     raise typer.Exit(solve_command(request, err_console))

@@ -37,14 +37,19 @@ class GitFailed(DatasetError):
 
 
 def git(
-    *args: str, cwd: Path | None = None, timeout: float = 120.0, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> str:
-    """Run git and return its stdout; raise GitFailed with the last stderr line on failure."""
+    """Run git (reading `stdin` when given) and return its stdout; raise GitFailed with the last stderr
+    line on failure."""
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", **(env or {})}
     command = ["git", *_ISOLATING, *args]
     try:
         done = subprocess.run(
-            command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False
+            command, cwd=cwd, env=full_env, input=stdin, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         raise GitFailed(list(args), f"timed out after {timeout:g} s") from None

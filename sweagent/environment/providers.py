@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.repos import RepoSources
 from sweagent.environment.build import ImageRequest, _exists, ensure_instance_image
-from sweagent.environment.commands import eval_setup_commands, test_command
 from sweagent.environment.official import OfficialImages
 from sweagent.environment.specs import environment_spec
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
@@ -122,7 +121,7 @@ PROVIDERS: Mapping[str, Callable[[EnvironmentConfig], EnvironmentProvider]] = {
 
 
 class EnvironmentProviders:
-    """The configured providers for one run; also the evaluation's ImageProvider."""
+    """The configured providers for one run (evaluation asks them through `ConfiguredImages`)."""
 
     def __init__(self, config: EnvironmentConfig | None = None) -> None:
         self.config = config or EnvironmentConfig()
@@ -156,13 +155,16 @@ class EnvironmentProviders:
         sources: RepoSources | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> EnvironmentInfo:
-        """The instance's ready environment from the first provider that serves it.
+        """The instance's ready environment (see `serve`)."""
+        return self.serve(ImageRequest(instance, client, progress or _quiet, sources))
+
+    def serve(self, request: ImageRequest) -> EnvironmentInfo:
+        """The ready environment of the request's instance from the first provider that serves it.
 
         UnsupportedInstance when every provider refused; EnvironmentBuildError when one tried and
         failed (a pull, a build) and none after it served. Either names every provider's reason.
         """
-        say = progress or _quiet
-        request = ImageRequest(instance, client, say, sources)
+        instance, client, say = request.instance, request.client, request.progress
         if instance.image:
             if not _exists(client, instance.image):
                 msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
@@ -190,25 +192,6 @@ class EnvironmentProviders:
             logger.warning("%s: approximate environment: %s", instance.instance_id, "; ".join(info.notes))
         return info
 
-    # -- the evaluation's ImageProvider --------------------------------------------------------------
-
-    def ensure_instance_image(
-        self,
-        instance: Instance,
-        *,
-        client: DockerClient,
-        sources: RepoSources | None = None,
-        progress: Callable[[str], None] | None = None,
-    ) -> str:
-        """The tag of the instance's ready image (see `prepare`)."""
-        return self.prepare(instance, client=client, sources=sources, progress=progress).image
-
     def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
-        """The environment `prepare` gave this instance in this run, if it did."""
+        """The environment `prepare` (or `serve`) gave this instance in this run, if it did."""
         return self._prepared.get(instance.instance_id)
-
-    def test_command(self, instance: Instance) -> str:
-        return test_command(instance)
-
-    def eval_setup_commands(self, instance: Instance) -> list[str]:
-        return eval_setup_commands(instance)

@@ -5,25 +5,21 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from docker import DockerClient
 from rich.console import Console
 from rich.table import Table
 
-from sandbox.engine import connect
-from sandbox.network import NetworkMode
-from sweagent.config import EnvironmentConfig
 from sweagent.datasets.loading import load_dataset
 from sweagent.datasets.predictions import Prediction, read_predictions
-from sweagent.datasets.repos import RepoSources
+from sweagent.environment.build import ImageRequest
 from sweagent.errors import DatasetError, StoreError
-from sweagent.evaluation.provider import ImageProvider, default_provider
+from sweagent.evaluation.options import GradingOptions
+from sweagent.evaluation.provider import Environment
 from sweagent.evaluation.results import build_results, results_table, write_results
-from sweagent.evaluation.runner import Environment, evaluate_in, prepare_environment
+from sweagent.evaluation.runner import evaluate_in, prepare_environment
 from sweagent.patches import candidate_id as patch_candidate_id
 from sweagent.records import EvalResult, Instance
 from sweagent.run_lock import holds_run_directory
@@ -50,22 +46,13 @@ def evaluate_command(
     run_dir: Path | None,
     instances: Sequence[str] | None = None,
     *,
-    filter: str | None = None,
-    repos_dir: Path | None = None,
-    timeout: float = 1800.0,
-    provider: ImageProvider | None = None,
-    environment: EnvironmentConfig | None = None,
-    network: NetworkMode = "dropped",
-    client: DockerClient | None = None,
-    runs_root: Path = Path("runs"),
-    console: Console | None = None,
-    out: Console | None = None,
+    options: GradingOptions | None = None,
 ) -> int:
     """Grade every prediction; write `<run-dir>/results.json`. Exit code: 1 if an instance broke, else 0.
 
-    Environments come from `provider`, by default the `environment` config's providers."""
-    console = console or Console(stderr=True)
-    out = out or Console(soft_wrap=True, highlight=False)
+    Environments come from `options.provider`, by default the `environment` config's providers."""
+    options = options or GradingOptions()
+    console = options.console
     if predictions is None:
         if run_dir is None:
             msg = "give a run directory or --predictions"
@@ -74,30 +61,27 @@ def evaluate_command(
     if dataset is None:
         msg = "give --dataset: the instances' tests and test patches come from it"
         raise DatasetError(msg)
-    chosen = _match(read_predictions(predictions), dataset, instances, filter, console)
-    run_dir = run_dir or new_run_dir(runs_root, "evaluate")
+    chosen = _match(read_predictions(predictions), dataset, instances, options.filter, console)
+    run_dir = run_dir or new_run_dir(options.runs_root, "evaluate")
     store = RunStore(run_dir)
-    provider = provider or default_provider(environment)
-    sources = RepoSources(repos_dir=repos_dir) if repos_dir else None
+    provider, sources = options.images(), options.sources()
     results: list[EvalResult] = []
-    with _client(client) as engine:
+    with options.engine() as engine:
         for number, (instance, prediction) in enumerate(chosen, start=1):
             started = time.monotonic()
             candidate_id = patch_candidate_id(prediction.model_patch)
             result = _stored(store, instance.instance_id, candidate_id)
             if result is None:
-                prepared = prepare_environment(
-                    instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
-                )
+                request = ImageRequest(instance, engine, _progress(console), sources)
                 result = evaluate_in(
-                    prepared,
+                    prepare_environment(provider, request),
                     instance,
                     prediction.model_patch,
                     candidate_id=candidate_id,
                     client=engine,
                     store=store,
-                    timeout=timeout,
-                    network=network,
+                    timeout=options.timeout,
+                    network=options.network,
                 )
             results.append(result)
             _report(console, number, len(chosen), result, time.monotonic() - started)
@@ -105,7 +89,7 @@ def evaluate_command(
     path = write_results(run_dir, summary)
     console.print(results_table(summary))
     resolved, evaluated = summary.summary.resolved, summary.summary.evaluated
-    out.print(f"resolved {resolved}/{evaluated}; results in {path}")
+    options.out.print(f"resolved {resolved}/{evaluated}; results in {path}")
     return 1 if any(r.status in _BROKEN for r in results) else 0
 
 
@@ -113,41 +97,31 @@ def validate_command(
     dataset: str,
     instances: Sequence[str] | None = None,
     *,
-    filter: str | None = None,
-    repos_dir: Path | None = None,
     run_dir: Path | None = None,
-    timeout: float = 1800.0,
-    provider: ImageProvider | None = None,
-    environment: EnvironmentConfig | None = None,
-    network: NetworkMode = "dropped",
-    client: DockerClient | None = None,
-    runs_root: Path = Path("runs"),
-    console: Console | None = None,
-    out: Console | None = None,
+    options: GradingOptions | None = None,
 ) -> int:
     """Gold patches must resolve and empty ones must not; exit 0 when that holds for every instance."""
-    console = console or Console(stderr=True)
-    out = out or Console(soft_wrap=True, highlight=False)
-    loaded = load_dataset(dataset, instances=instances, filter=filter)
+    options = options or GradingOptions()
+    console = options.console
+    loaded = load_dataset(dataset, instances=instances, filter=options.filter)
     for problem in loaded.problems:
         console.print(f"[yellow]skipped:[/yellow] {problem}", highlight=False)
-    run_dir = run_dir or new_run_dir(runs_root, "validate")
+    run_dir = run_dir or new_run_dir(options.runs_root, "validate")
     store = RunStore(run_dir)
-    provider = provider or default_provider(environment)
-    sources = RepoSources(repos_dir=repos_dir) if repos_dir else None
+    provider, sources = options.images(), options.sources()
     pairs: list[tuple[EvalResult, EvalResult]] = []
-    with _client(client) as engine:
+    with options.engine() as engine:
         for number, instance in enumerate(loaded.instances, start=1):
             started = time.monotonic()
             prepared = prepare_environment(
-                instance, provider, client=engine, sources=sources, progress=_progress(console, instance)
+                provider, ImageRequest(instance, engine, _progress(console), sources)
             )
             gold_environment = prepared
             if not (instance.patch or "").strip() and isinstance(prepared, Environment):
                 gold_environment = ("error", "the dataset gives no gold patch for this instance")
             gold, empty = (
                 evaluate_in(setting, instance, patch, candidate_id=name, client=engine, store=store,
-                            timeout=timeout, network=network)
+                            timeout=options.timeout, network=options.network)
                 for name, patch, setting in (
                     ("gold", instance.patch or "", gold_environment), ("empty", "", prepared)
                 )
@@ -169,7 +143,7 @@ def validate_command(
             "the spec's): their grades may differ from the official harness's",
             highlight=False,
         )
-    out.print(f"gold resolved {gold_ok}/{total}, empty resolved {empty_ok}/{total}")
+    options.out.print(f"gold resolved {gold_ok}/{total}, empty resolved {empty_ok}/{total}")
     if total == 0:
         console.print("[red]no instance could be validated[/red]")
         return 1
@@ -217,19 +191,7 @@ def _stored(store: RunStore, instance_id: str, candidate_id: str) -> EvalResult 
     return result if result.status in _GRADED else None
 
 
-@contextmanager
-def _client(client: DockerClient | None) -> Iterator[DockerClient]:
-    if client is not None:
-        yield client
-        return
-    own = connect()
-    try:
-        yield own
-    finally:
-        own.close()
-
-
-def _progress(console: Console, instance: Instance) -> Callable[[str], None]:
+def _progress(console: Console) -> Callable[[str], None]:
     return lambda message: console.print(f"  {message}", highlight=False)
 
 

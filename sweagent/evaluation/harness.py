@@ -18,7 +18,7 @@ from sandbox.errors import ImageNotFound, SandboxError
 from sandbox.network import NetworkMode
 from sandbox.result import ExecResult
 from sandbox.transient import RetryPolicy, check_infra, retry_transient
-from sweagent.evaluation.grading import Markers, frame_log, grade_log, log_parser
+from sweagent.evaluation.grading import Grade, Markers, frame_log, grade_log, log_parser
 from sweagent.evaluation.sandbox_scripts import (
     apply_command,
     ends_line,
@@ -75,13 +75,18 @@ class _Evaluation:
     def text(self) -> str:
         return "\n".join(self.log)
 
-    def failed(self, status: EvalStatus, detail: str, exit_code: int | None = None) -> EvalResult:
+    def result(
+        self, status: EvalStatus, detail: str, exit_code: int | None = None, grade: Grade | None = None
+    ) -> EvalResult:
+        """The evaluation's result; without a `grade` (none was made) its tests are counted, none passed."""
+        instance = self.instance
         return EvalResult(
-            instance_id=self.instance.instance_id,
+            instance_id=instance.instance_id,
             candidate_id=self.candidate_id,
             status=status,
-            fail_to_pass=TestCount(total=len(self.instance.FAIL_TO_PASS)),
-            pass_to_pass=TestCount(total=len(self.instance.PASS_TO_PASS)),
+            fail_to_pass=grade.fail_to_pass if grade else TestCount(total=len(instance.FAIL_TO_PASS)),
+            pass_to_pass=grade.pass_to_pass if grade else TestCount(total=len(instance.PASS_TO_PASS)),
+            tests=grade.tests if grade else {},
             exit_code=exit_code,
             detail=detail,
             setup_warnings=tuple(self.warnings),
@@ -128,9 +133,9 @@ def evaluate_instance(
 
         result = retry_transient(attempt, retry or RetryPolicy(), f"evaluating {instance.instance_id}")
     except ImageNotFound as err:
-        result = evaluation.failed("env_failed", str(err))
+        result = evaluation.result("env_failed", str(err))
     except SandboxError as err:
-        result = evaluation.failed("error", f"sandbox: {err}")
+        result = evaluation.result("error", f"sandbox: {err}")
     if environment is not None:
         result = result.model_copy(update={"environment": environment})
     if store is not None:
@@ -168,7 +173,7 @@ def _evaluate(
     instance = evaluation.instance
     parser = log_parser(instance)
     if parser is None:
-        return evaluation.failed("unsupported", f"swebench has no log parser for repository {instance.repo}")
+        return evaluation.result("unsupported", f"swebench has no log parser for repository {instance.repo}")
     with open_sandbox() as sandbox:
         if sandbox.network_warning:
             evaluation.warnings.append(sandbox.network_warning)
@@ -180,24 +185,14 @@ def _evaluate(
         run = check_infra(sandbox.exec(run_tests_script(test_cmd), timeout=config.timeout))
     evaluation.log.append(frame_log(markers, run.stdout, run.exit_code))
     if run.infra_error:
-        return evaluation.failed("error", f"sandbox: {run.infra_error}")
+        return evaluation.result("error", f"sandbox: {run.infra_error}")
     if run.timed_out:
-        return evaluation.failed("timeout", f"the test command ran over {config.timeout:g}s and was killed")
+        return evaluation.result("timeout", f"the test command ran over {config.timeout:g}s and was killed")
     grade = grade_log(instance, parser, evaluation.text(), markers, run.exit_code)
     detail = grade.detail
     if run.stdout_bytes > len(run.stdout.encode()):
         detail = (detail + "; " if detail else "") + "the middle of the test output was cut (too long)"
-    return EvalResult(
-        instance_id=instance.instance_id,
-        candidate_id=evaluation.candidate_id,
-        status=grade.status,
-        fail_to_pass=grade.fail_to_pass,
-        pass_to_pass=grade.pass_to_pass,
-        tests=grade.tests,
-        exit_code=run.exit_code,
-        detail=detail,
-        setup_warnings=tuple(evaluation.warnings),
-    )
+    return evaluation.result(grade.status, detail, run.exit_code, grade)
 
 
 def _prepare_step_by_step(
@@ -248,10 +243,10 @@ def _check(evaluation: _Evaluation, title: str, result: ExecResult) -> EvalResul
         return None
     if title == "candidate patch":
         status: EvalStatus = "error" if result.infra_error else "patch_failed"
-        return evaluation.failed(status, _why("the patch does not apply", result))
+        return evaluation.result(status, _why("the patch does not apply", result))
     if title == "test patch":
-        return evaluation.failed("error", _why("the instance's test patch does not apply", result))
-    return evaluation.failed(
+        return evaluation.result("error", _why("the instance's test patch does not apply", result))
+    return evaluation.result(
         "timeout" if result.timed_out else "env_failed", _why("a required setup step failed", result)
     )
 

@@ -1,50 +1,43 @@
-"""Where evaluation gets an instance's image, test command and setup commands.
+"""Where evaluation gets an instance's environment: a ready image, its test command and setup commands.
 
-`sweagent.environment` serves them (official images or builds from swebench's specs); it is
-imported only when the default provider is made, so the harness works (and is tested) with any
-other provider too.
+`sweagent.environment` serves them (official images or builds from swebench's specs); its providers
+are made only with the default provider, so the harness works (and is tested) with any other
+provider too. Evaluation shares only the request type (`ImageRequest`) with that package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
-
-from docker import DockerClient
+from typing import TYPE_CHECKING, Protocol
 
 from sweagent.config import EnvironmentConfig
-from sweagent.datasets.repos import RepoSources
-from sweagent.records import EnvironmentInfo, Instance
+from sweagent.environment.build import ImageRequest
+from sweagent.records import EnvironmentInfo
 
-__all__ = ["FixedImageProvider", "ImageProvider", "default_provider"]
+if TYPE_CHECKING:
+    from sweagent.environment.providers import EnvironmentProviders
+
+__all__ = ["ConfiguredImages", "Environment", "FixedImageProvider", "ImageProvider", "default_provider"]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A ready image and how to run the instance's tests in it."""
+
+    image: str
+    test_cmd: str
+    setup_cmds: tuple[str, ...]
+    """Shell lines run before the test command, in the same shell (activate a venv, export...)."""
+    info: EnvironmentInfo | None = None
+    """Which provider served it and whether it is approximate, when the provider says."""
 
 
 class ImageProvider(Protocol):
-    """The three things evaluation needs to know about an instance's environment."""
+    """What evaluation needs to know about an instance's environment, in one answer."""
 
-    def ensure_instance_image(
-        self,
-        instance: Instance,
-        *,
-        client: DockerClient,
-        sources: RepoSources | None = None,
-        progress: Callable[[str], None] | None = None,
-    ) -> str:
-        """The tag of a ready image with the repository at /testbed; raises UnsupportedInstance or
-        EnvironmentBuildError when there cannot be one."""
-        ...
-
-    def test_command(self, instance: Instance) -> str:
-        """The command that runs the instance's tests inside that image."""
-        ...
-
-    def eval_setup_commands(self, instance: Instance) -> list[str]:
-        """Shell lines run before the test command, in the same shell (activate a venv, export...)."""
-        ...
-
-    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
-        """What served the instance's environment in this run (provider, Python, approximate), if known."""
+    def environment(self, request: ImageRequest) -> Environment:
+        """The instance's ready image (the repository at /testbed) and how its tests run there;
+        raises UnsupportedInstance or EnvironmentBuildError when there cannot be one."""
         ...
 
 
@@ -52,7 +45,21 @@ def default_provider(environment: EnvironmentConfig | None = None) -> ImageProvi
     """The configured environment providers (`environment.providers`) of `sweagent.environment`."""
     from sweagent.environment.providers import EnvironmentProviders
 
-    return EnvironmentProviders(environment)
+    return ConfiguredImages(EnvironmentProviders(environment))
+
+
+@dataclass(frozen=True)
+class ConfiguredImages:
+    """The environment providers of `sweagent.environment`, with swebench's test and setup commands."""
+
+    providers: EnvironmentProviders
+
+    def environment(self, request: ImageRequest) -> Environment:
+        from sweagent.environment.commands import eval_setup_commands, test_command
+
+        info = self.providers.serve(request)
+        instance = request.instance
+        return Environment(info.image, test_command(instance), tuple(eval_setup_commands(instance)), info)
 
 
 @dataclass(frozen=True)
@@ -63,21 +70,7 @@ class FixedImageProvider:
     command: str
     setup: tuple[str, ...] = ()
 
-    def ensure_instance_image(
-        self,
-        instance: Instance,
-        *,
-        client: DockerClient,
-        sources: RepoSources | None = None,
-        progress: Callable[[str], None] | None = None,
-    ) -> str:
-        return self.image
-
-    def test_command(self, instance: Instance) -> str:
-        return self.command
-
-    def eval_setup_commands(self, instance: Instance) -> list[str]:
-        return list(self.setup)
-
-    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
-        return EnvironmentInfo(provider="given", image=self.image)
+    def environment(self, request: ImageRequest) -> Environment:
+        return Environment(
+            self.image, self.command, self.setup, EnvironmentInfo(provider="given", image=self.image)
+        )

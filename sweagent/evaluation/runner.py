@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from docker import DockerClient
 
 from sandbox.docker import DockerSandbox
 from sandbox.errors import SandboxError
 from sandbox.network import NetworkMode
-from sweagent.datasets.repos import RepoSources
+from sweagent.environment.build import ImageRequest
 from sweagent.errors import (
     DatasetError,
     EnvironmentBuildError,
@@ -25,41 +24,19 @@ from sweagent.evaluation.harness import (
     evaluate_instance,
     save_evaluation,
 )
-from sweagent.evaluation.provider import ImageProvider
-from sweagent.records import EnvironmentInfo, EvalResult, EvalStatus, Instance, TestCount
+from sweagent.evaluation.provider import Environment, ImageProvider
+from sweagent.records import EvalResult, EvalStatus, Instance, TestCount
 from sweagent.store import RunStore
 
-__all__ = ["Environment", "evaluate_in", "pooled_sandboxes", "prepare_environment"]
-
-
-@dataclass(frozen=True)
-class Environment:
-    """A ready image and how to run the instance's tests in it."""
-
-    image: str
-    test_cmd: str
-    setup_cmds: tuple[str, ...]
-    info: EnvironmentInfo | None = None
-    """Which provider served it and whether it is approximate, when the provider says."""
+__all__ = ["evaluate_in", "pooled_sandboxes", "prepare_environment"]
 
 
 def prepare_environment(
-    instance: Instance,
-    provider: ImageProvider,
-    *,
-    client: DockerClient,
-    sources: RepoSources | None = None,
-    progress: Callable[[str], None] | None = None,
+    provider: ImageProvider, request: ImageRequest
 ) -> Environment | tuple[EvalStatus, str]:
-    """The instance's environment, or the status (unsupported, env_failed, error) and why there is none."""
+    """The request's environment, or the status (unsupported, env_failed, error) and why there is none."""
     try:
-        image = provider.ensure_instance_image(instance, client=client, sources=sources, progress=progress)
-        return Environment(
-            image,
-            provider.test_command(instance),
-            tuple(provider.eval_setup_commands(instance)),
-            provider.environment_info(instance),
-        )
+        return provider.environment(request)
     except UnsupportedInstance as err:
         return "unsupported", str(err)
     except (EnvironmentBuildError, DatasetError, SandboxError) as err:

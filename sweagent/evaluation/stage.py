@@ -17,9 +17,10 @@ from docker import DockerClient
 
 from sweagent.config import RunConfig
 from sweagent.datasets.repos import RepoSources
-from sweagent.evaluation.provider import ImageProvider, default_provider
+from sweagent.environment.build import ImageRequest
+from sweagent.evaluation.provider import Environment, ImageProvider, default_provider
 from sweagent.evaluation.results import build_results, read_results, write_results
-from sweagent.evaluation.runner import Environment, evaluate_in, pooled_sandboxes, prepare_environment
+from sweagent.evaluation.runner import evaluate_in, pooled_sandboxes, prepare_environment
 from sweagent.progress import RunProgress
 from sweagent.records import EvalResult, GenerationResult, Instance, Selection, StageOutcome, TestCount
 from sweagent.sandboxes import use_network
@@ -118,7 +119,7 @@ def grade_instance(
             grades[candidate.id] = stored
     network = use_network(config.sandbox, "dropped")
     if pending:
-        environment = prepare_environment(instance, provider, client=client, sources=sources)
+        environment = prepare_environment(provider, ImageRequest(instance, client, sources=sources))
         with ExitStack() as stack:
             opener = None
             if isinstance(environment, Environment) and len(pending) > 1:

@@ -50,16 +50,9 @@ def run_steps(
     ]
     last = done[-1][1] if done else None
     if len(done) < len(steps) and (last is None or last.ok or not steps[len(done) - 1].gate):
-        # The step still running when the exec ended: its end is the exec's.
-        ended = ExecResult(
-            exit_code=run.exit_code,
-            stdout=rest,
-            stderr=run.stderr,
-            duration=run.duration,
-            timed_out=run.timed_out,
-            oom_killed=run.oom_killed,
-            infra_error=run.infra_error,
-        )
+        # The step still running when the exec ended: its end is the exec's, with its own output
+        # (the byte counts were the whole exec's, so they are not kept).
+        ended = run.model_copy(update={"stdout": rest, "stdout_bytes": 0, "stderr_bytes": 0})
         done.append((steps[len(done)].title, ended))
     return done
 

@@ -10,6 +10,7 @@ applied change makes; one that does not apply at all is `conflicts`. Without a c
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import get_args
 
+from sweagent.datasets.git import GitFailed, git
 from sweagent.records import PatchKind
 
 __all__ = ["JUNK", "PatchKind", "checked_kind", "filter_patch", "is_test_path", "text_kind", "touched"]
@@ -118,21 +120,39 @@ _FUZZ_ATTEMPTS = (
 )
 
 
-def _run(command: Sequence[str], checkout: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(command),
-        cwd=checkout,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=_GIT_TIMEOUT,
-        check=False,
-    )
+def _git(*args: str, checkout: Path, patch: str | None = None) -> str:
+    return git(*args, cwd=checkout, stdin=patch, timeout=_GIT_TIMEOUT)
+
+
+def _applies(attempt: _Attempt, patch: str, checkout: Path) -> bool:
+    """Whether the attempt applied `patch` to `checkout` (git through the project's git runner)."""
+    program, *args = attempt.command
+    if program != "git":
+        command = [program, *args]
+        done = subprocess.run(
+            command, cwd=checkout, input=patch, capture_output=True, text=True, timeout=_GIT_TIMEOUT
+        )
+        return done.returncode == 0
+    try:
+        _git(*args, checkout=checkout, patch=patch)
+    except GitFailed:
+        return False
+    return True
+
+
+def _staged_diff(checkout: Path) -> str:
+    """The diff of everything the attempt changed in `checkout`; empty when git cannot say."""
+    try:
+        _git("add", "-A", checkout=checkout)
+        return _git("diff", "--cached", "--no-color", "--no-ext-diff", checkout=checkout)
+    except GitFailed:
+        return ""
 
 
 def _reset(checkout: Path) -> None:
-    _run(("git", "reset", "-q", "--hard"), checkout)
-    _run(("git", "clean", "-qfdx"), checkout)
+    for args in (("reset", "-q", "--hard"), ("clean", "-qfdx")):
+        with contextlib.suppress(GitFailed):
+            _git(*args, checkout=checkout)
 
 
 def checked_kind(patch: str, checkout: Path) -> tuple[PatchKind, str, str]:
@@ -140,17 +160,15 @@ def checked_kind(patch: str, checkout: Path) -> tuple[PatchKind, str, str]:
 
     A `fuzz` patch is replaced by `git diff` of the change it made, so it applies cleanly later.
     """
-    check = _run(("git", "apply", "--check", "-"), checkout, patch)
-    if check.returncode == 0:
+    try:
+        _git("apply", "--check", "-", checkout=checkout, patch=patch)
+    except GitFailed as err:
+        why = err.detail
+    else:
         return "applies", patch, ""
-    why = (check.stderr.strip().splitlines() or ["git apply failed"])[-1]
     try:
         for attempt in _FUZZ_ATTEMPTS:
-            if _run(attempt.command, checkout, patch).returncode != 0:
-                _reset(checkout)
-                continue
-            _run(("git", "add", "-A"), checkout)
-            clean = _run(("git", "diff", "--cached", "--no-color", "--no-ext-diff"), checkout).stdout
+            clean = _staged_diff(checkout) if _applies(attempt, patch, checkout) else ""
             if clean.strip():
                 return "fuzz", clean, f"{why}; normalised by {attempt.label}"
             _reset(checkout)

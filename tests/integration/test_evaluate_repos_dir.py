@@ -18,7 +18,7 @@ from docker import DockerClient
 from evaluation_image import TESTS, diff_of, write_files
 from rich.console import Console
 
-from sweagent.evaluation import evaluate_command, read_results
+from sweagent.evaluation import GradingOptions, evaluate_command, read_results
 from sweagent.records import Instance
 
 pytestmark = [pytest.mark.docker, pytest.mark.network, pytest.mark.slow]
@@ -110,10 +110,12 @@ def test_evaluation_uses_the_base_commit_from_repos_dir(
         predictions,
         str(dataset),
         tmp_path / "run",
-        repos_dir=root,
-        client=docker_client,
-        console=Console(file=err, width=200),
-        out=Console(file=io.StringIO()),
+        options=GradingOptions(
+            repos_dir=root,
+            client=docker_client,
+            console=Console(file=err, width=200),
+            out=Console(file=io.StringIO()),
+        ),
     )
     entry = read_results(tmp_path / "run").instances[INSTANCE_ID]
     assert entry.status == "resolved", f"{entry.detail}\n{err.getvalue()}"

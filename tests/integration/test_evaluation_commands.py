@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ from docker import DockerClient
 from evaluation_image import SETUP_COMMANDS, TEST_COMMAND, build_eval_image, make_instance, patches
 from rich.console import Console
 
-from sweagent.datasets.repos import RepoSources
+from sweagent.environment.build import ImageRequest
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
-from sweagent.evaluation import evaluate_command, read_results, validate_command
-from sweagent.records import EnvironmentInfo, Instance
+from sweagent.evaluation import Environment, GradingOptions, evaluate_command, read_results, validate_command
+from sweagent.records import Instance
 
 pytestmark = pytest.mark.docker
 
@@ -33,27 +32,11 @@ class ScriptedProvider:
         self.failures = failures
         self.asked: list[str] = []
 
-    def ensure_instance_image(
-        self,
-        instance: Instance,
-        *,
-        client: DockerClient,
-        sources: RepoSources | None = None,
-        progress: Callable[[str], None] | None = None,
-    ) -> str:
-        self.asked.append(instance.instance_id)
-        if instance.instance_id in self.failures:
-            raise self.failures[instance.instance_id]
-        return self.image
-
-    def test_command(self, instance: Instance) -> str:
-        return TEST_COMMAND
-
-    def eval_setup_commands(self, instance: Instance) -> list[str]:
-        return list(SETUP_COMMANDS)
-
-    def environment_info(self, instance: Instance) -> EnvironmentInfo | None:
-        return None
+    def environment(self, request: ImageRequest) -> Environment:
+        self.asked.append(request.instance.instance_id)
+        if request.instance.instance_id in self.failures:
+            raise self.failures[request.instance.instance_id]
+        return Environment(self.image, TEST_COMMAND, tuple(SETUP_COMMANDS))
 
 
 def _dataset(path: Path, instances: list[Instance]) -> str:
@@ -94,10 +77,7 @@ def test_evaluate_jsonl_predictions_writes_results_whatever_fails(
         predictions,
         dataset,
         run_dir,
-        provider=provider,
-        client=docker_client,
-        console=console,
-        out=out_console,
+        options=GradingOptions(provider=provider, client=docker_client, console=console, out=out_console),
     )
     assert code == 1  # an environment failed and a provider broke
     assert provider.asked == ids  # one failing instance does not stop the run
@@ -140,11 +120,13 @@ def test_evaluate_json_list_makes_a_new_run_dir(
         predictions,
         dataset,
         None,
-        provider=ScriptedProvider(eval_image, {}),
-        client=docker_client,
-        runs_root=tmp_path / "runs",
-        console=console,
-        out=out_console,
+        options=GradingOptions(
+            provider=ScriptedProvider(eval_image, {}),
+            client=docker_client,
+            runs_root=tmp_path / "runs",
+            console=console,
+            out=out_console,
+        ),
     )
     assert code == 0
     (run_dir,) = (tmp_path / "runs").iterdir()
@@ -164,11 +146,13 @@ def test_validate_counts_gold_and_empty_and_leaves_out_unsupported(
     console, err, out_console, out = _consoles()
     code = validate_command(
         dataset,
-        provider=ScriptedProvider(eval_image, FAILURES),
-        client=docker_client,
         run_dir=tmp_path / "validate",
-        console=console,
-        out=out_console,
+        options=GradingOptions(
+            provider=ScriptedProvider(eval_image, FAILURES),
+            client=docker_client,
+            console=console,
+            out=out_console,
+        ),
     )
     assert code == 1
     assert out.getvalue().splitlines() == ["gold resolved 1/3, empty resolved 0/3"]
@@ -188,11 +172,13 @@ def test_validate_counts_gold_and_empty_and_leaves_out_unsupported(
     code = validate_command(
         dataset,
         instances=["demo__calc-1", "demo__calc-4"],
-        provider=ScriptedProvider(eval_image, FAILURES),
-        client=docker_client,
-        runs_root=tmp_path / "runs",
-        console=console,
-        out=out_console,
+        options=GradingOptions(
+            provider=ScriptedProvider(eval_image, FAILURES),
+            client=docker_client,
+            runs_root=tmp_path / "runs",
+            console=console,
+            out=out_console,
+        ),
     )
     assert code == 0
     assert out.getvalue().splitlines() == ["gold resolved 1/1, empty resolved 0/1"]
@@ -211,10 +197,9 @@ def test_evaluate_run_dir_reads_its_predictions_and_writes_results_beside_them(
         None,
         dataset,
         run_dir,
-        provider=ScriptedProvider(eval_image, {}),
-        client=docker_client,
-        console=console,
-        out=out_console,
+        options=GradingOptions(
+            provider=ScriptedProvider(eval_image, {}), client=docker_client, console=console, out=out_console
+        ),
     )
     assert code == 0  # unresolved is a grade, not a failure of the run
     first = read_results(run_dir)
@@ -223,7 +208,10 @@ def test_evaluate_run_dir_reads_its_predictions_and_writes_results_beside_them(
     # Run again: the stored grade is reused, the environment is not even asked for.
     provider = ScriptedProvider(eval_image, {})
     code = evaluate_command(
-        None, dataset, run_dir, provider=provider, client=docker_client, console=console, out=out_console
+        None,
+        dataset,
+        run_dir,
+        options=GradingOptions(provider=provider, client=docker_client, console=console, out=out_console),
     )
     assert code == 0
     assert provider.asked == []

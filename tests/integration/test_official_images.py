@@ -28,7 +28,8 @@ from sweagent.config import EnvironmentConfig, OfficialImagesConfig
 from sweagent.datasets import RepoSources
 from sweagent.environment.official import official_image
 from sweagent.environment.providers import EnvironmentProviders
-from sweagent.evaluation import evaluate_command, validate_command
+from sweagent.evaluation import GradingOptions, evaluate_command, validate_command
+from sweagent.evaluation.provider import ConfiguredImages
 from sweagent.records import Instance
 from sweagent.reporting import report_command
 
@@ -99,11 +100,13 @@ def test_official_image_is_pulled_by_its_name_and_grades_gold_and_empty(
     out = io.StringIO()
     code = validate_command(
         _dataset(tmp_path / "data.jsonl", instance),
-        provider=providers,
-        client=docker_client,
         run_dir=tmp_path / "validate",
-        console=Console(file=io.StringIO(), width=200),
-        out=Console(file=out, width=200),
+        options=GradingOptions(
+            provider=ConfiguredImages(providers),
+            client=docker_client,
+            console=Console(file=io.StringIO(), width=200),
+            out=Console(file=out, width=200),
+        ),
     )
     assert "gold resolved 1/1, empty resolved 0/1" in out.getvalue()
     assert code == 0
@@ -177,11 +180,13 @@ def test_an_approximate_environment_says_so_in_results_json_and_the_report(
         predictions,
         _dataset(tmp_path / "data.jsonl", instance),
         run_dir,
-        repos_dir=repos[0],
-        environment=EnvironmentConfig(providers=["build"], python="nearest"),
-        client=docker_client,
-        console=Console(file=io.StringIO(), width=200),
-        out=Console(file=io.StringIO(), width=200),
+        options=GradingOptions(
+            repos_dir=repos[0],
+            environment=EnvironmentConfig(providers=["build"], python="nearest"),
+            client=docker_client,
+            console=Console(file=io.StringIO(), width=200),
+            out=Console(file=io.StringIO(), width=200),
+        ),
     )
     assert code == 0
     results = json.loads((run_dir / "results.json").read_text())

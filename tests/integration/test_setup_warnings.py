@@ -12,7 +12,7 @@ from evaluation_image import OPS, SETUP_COMMANDS, TEST_COMMAND, build_eval_image
 from rich.console import Console
 
 from sweagent.environment.commands import offline_reinstall
-from sweagent.evaluation import evaluate_command, evaluate_instance
+from sweagent.evaluation import GradingOptions, evaluate_command, evaluate_instance
 from sweagent.evaluation.provider import FixedImageProvider
 from sweagent.records import REQUIRED_SETUP_STEP
 
@@ -40,8 +40,8 @@ def test_a_tolerated_setup_failure_reaches_results_json(
     quiet = Console(file=io.StringIO())
     provider = FixedImageProvider(eval_image, TEST_COMMAND, setup)
     code = evaluate_command(
-        predictions, str(dataset), tmp_path / "run", provider=provider, client=docker_client,
-        console=quiet, out=quiet,
+        predictions, str(dataset), tmp_path / "run",
+        options=GradingOptions(provider=provider, client=docker_client, console=quiet, out=quiet),
     )  # fmt: skip
     assert code == 0
     results = json.loads((tmp_path / "run" / "results.json").read_text())

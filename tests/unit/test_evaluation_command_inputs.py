@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from sweagent.errors import DatasetError
-from sweagent.evaluation import FixedImageProvider, evaluate_command
+from sweagent.evaluation import FixedImageProvider, GradingOptions, evaluate_command
 from sweagent.records import Instance
 
 PROVIDER = FixedImageProvider(image="never-used:none", command="true")
+OPTIONS = GradingOptions(provider=PROVIDER)
 
 
 def _dataset(tmp_path: Path) -> str:
@@ -25,17 +26,17 @@ def _dataset(tmp_path: Path) -> str:
 
 def test_needs_predictions_or_a_run_dir(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="run directory or --predictions"):
-        evaluate_command(None, _dataset(tmp_path), None, provider=PROVIDER)
+        evaluate_command(None, _dataset(tmp_path), None, options=OPTIONS)
 
 
 def test_needs_a_dataset(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="--dataset"):
-        evaluate_command(tmp_path / "preds.jsonl", None, None, provider=PROVIDER)
+        evaluate_command(tmp_path / "preds.jsonl", None, None, options=OPTIONS)
 
 
 def test_a_run_dir_without_predictions_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"predictions\.jsonl"):
-        evaluate_command(None, _dataset(tmp_path), tmp_path / "run", provider=PROVIDER)
+        evaluate_command(None, _dataset(tmp_path), tmp_path / "run", options=OPTIONS)
 
 
 def test_predictions_for_other_instances_only_are_refused(tmp_path: Path) -> None:
@@ -43,6 +44,9 @@ def test_predictions_for_other_instances_only_are_refused(tmp_path: Path) -> Non
     predictions.write_text(json.dumps([{"instance_id": "z__z-9", "model_patch": ""}]))
     with pytest.raises(DatasetError, match="no prediction matches"):
         evaluate_command(
-            predictions, _dataset(tmp_path), None, provider=PROVIDER, runs_root=tmp_path / "runs"
+            predictions,
+            _dataset(tmp_path),
+            None,
+            options=GradingOptions(provider=PROVIDER, runs_root=tmp_path / "runs"),
         )
     assert not (tmp_path / "runs").exists()  # nothing was started
