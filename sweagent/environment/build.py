@@ -33,6 +33,7 @@ from sweagent.errors import DatasetError, EnvironmentBuildError
 from sweagent.records import Instance, content_id
 
 __all__ = [
+    "BuildPolicy",
     "ImageRequest",
     "ensure_environment_image",
     "ensure_instance_image",
@@ -48,6 +49,16 @@ INSTANCE_REPOSITORY = "sweagent-instance"
 
 def _quiet(_: str) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class BuildPolicy:
+    """How an environment is built here (`environment.python`, `environment.released_before`)."""
+
+    python: PythonPolicy = "exact"
+    """`exact`: only a base with the spec's Python; `nearest`: else the nearest one (approximate)."""
+    released_before: date | None = None
+    """Packages released on or after this day are moved back (sweagent.environment.dated)."""
 
 
 @dataclass(frozen=True)
@@ -137,14 +148,12 @@ def ensure_instance_image(
     client: DockerClient,
     sources: RepoSources | None = None,
     progress: Progress | None = None,
-    python: PythonPolicy = "exact",
-    released_before: date | None = None,
+    policy: BuildPolicy = BuildPolicy(),
 ) -> str:
     """The instance's image tag: its repository at the base commit, installed, on its environment image.
 
-    An instance that names a ready `image` gets that image, which must exist. `python="nearest"`
-    builds on the nearest base Python when none is exact (the image is then labelled approximate).
-    `released_before` moves packages released after that day back (sweagent.environment.dated).
+    An instance that names a ready `image` gets that image, which must exist. The `policy` says
+    which base Python may serve and which releases are too new (the default: exact, none).
 
     UnsupportedInstance when no base provides the environment; EnvironmentBuildError when a build
     (or the checkout it needs) fails, with the last lines of the log.
@@ -155,7 +164,7 @@ def ensure_instance_image(
             msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
             raise EnvironmentBuildError(msg)
         return instance.image
-    spec = environment_spec(instance, python)
+    spec = environment_spec(instance, policy.python)
     with tempfile.TemporaryDirectory(prefix="sweagent-instance-") as tmp:
         testbed = Path(tmp) / "testbed"
         say(f"{instance.instance_id}: checking out the repository")
@@ -172,7 +181,7 @@ def ensure_instance_image(
         setup.mkdir()
         pretend = _pretend_version(instance, checkout)
         (setup / "pre_install.sh").write_text(pre_install_script(spec), encoding="utf-8")
-        install = install_script(spec, pretend, released_before)
+        install = install_script(spec, pretend, policy.released_before)
         (setup / "install.sh").write_text(install, encoding="utf-8")
         (setup / "check_env.py").write_text(ENV_CHECK_SCRIPT, encoding="utf-8")
         (setup / "sweagent_dated.py").write_text(DATED_SCRIPT, encoding="utf-8")
@@ -194,7 +203,7 @@ def ensure_instance_image(
             install,
             stand_in,
             ENV_CHECK_SCRIPT,
-            *([DATED_SCRIPT] if released_before else []),
+            *([DATED_SCRIPT] if policy.released_before else []),
         ]
         tag = instance_tag(instance.instance_id, environment, recipe)
         if _exists(client, tag):

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date
-from typing import Literal, Protocol
+from typing import Protocol
 
 from docker import DockerClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.repos import RepoSources
-from sweagent.environment.build import ImageRequest, _exists, ensure_instance_image
+from sweagent.environment.build import BuildPolicy, ImageRequest, _exists, ensure_instance_image
 from sweagent.environment.official import OfficialImages
 from sweagent.environment.specs import environment_spec
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
@@ -87,17 +86,16 @@ class EnvironmentProvider(Protocol):
 
 
 class BuiltHere:
-    """The `build` provider: an image built here from swebench's specs under the `python` policy."""
+    """The `build` provider: an image built here from swebench's specs under the build `policy`."""
 
     name = "build"
 
-    def __init__(self, python: Literal["exact", "nearest"], released_before: date | None = None) -> None:
-        self.python = python
-        self.released_before = released_before
+    def __init__(self, policy: BuildPolicy) -> None:
+        self.policy = policy
 
     def plan(self, instance: Instance, client: DockerClient | None = None) -> EnvironmentInfo:
         """What a build would give (UnsupportedInstance when no base Python fits the policy)."""
-        return build_info(instance, self.python)
+        return build_info(instance, self.policy.python)
 
     def prepare(self, request: ImageRequest) -> EnvironmentInfo:
         """The instance's image, built (or found) here."""
@@ -107,15 +105,14 @@ class BuiltHere:
             client=request.client,
             sources=request.sources,
             progress=request.progress,
-            python=self.python,
-            released_before=self.released_before,
+            policy=self.policy,
         )
-        return build_info(instance, self.python, image=tag)
+        return build_info(instance, self.policy.python, image=tag)
 
 
 PROVIDERS: Mapping[str, Callable[[EnvironmentConfig], EnvironmentProvider]] = {
     "official": lambda config: OfficialImages(config.official),
-    "build": lambda config: BuiltHere(config.python, config.released_before),
+    "build": lambda config: BuiltHere(BuildPolicy(config.python, config.released_before)),
 }
 """The providers `environment.providers` may name (also listed in `EnvironmentConfig.providers`)."""
 
