@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from sweagent.config import EnvironmentConfig
 from sweagent.datasets.repos import RepoSources
@@ -22,7 +22,7 @@ from sweagent.environment.build import BuildPolicy, ImageRequest, _exists, ensur
 from sweagent.environment.official import OfficialImages
 from sweagent.environment.specs import environment_spec
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
-from sweagent.records import EnvironmentInfo, Instance
+from sweagent.records import EnvironmentInfo, Instance, Record
 
 __all__ = [
     "PROVIDERS",
@@ -36,10 +36,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class PlannedEnvironment(BaseModel):
+class PlannedEnvironment(Record):
     """One instance's line of `sweagent images plan`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     instance_id: str
     """The instance."""

@@ -9,11 +9,10 @@ from contextlib import AbstractContextManager
 from typing import Literal
 
 from docker import DockerClient
-from pydantic import BaseModel, ConfigDict
 
 from sweagent.errors import InfrastructureUnavailable
 from sweagent.execution.scripts import ScriptRunner
-from sweagent.records import GenerationResult, Instance, Selection
+from sweagent.records import GenerationResult, Instance, Record, Selection
 from sweagent.stages.common import StageContext
 from sweagent.store import (
     CANDIDATES_ARTIFACT,
@@ -26,10 +25,9 @@ from sweagent.store import (
 __all__ = ["SelectOutcome", "select_one", "write_predictions"]
 
 
-class SelectOutcome(BaseModel):
+class SelectOutcome(Record):
     """How selection ended for one instance."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     instance_id: str
     status: Literal["done", "error"]
     chosen: str = "-"

@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from sweagent.progress import RunProgress
 from sweagent.progress.model import ProgressEvent, ProgressSnapshot
+from sweagent.records import Record
 from sweagent.store import RunStore
 
 __all__ = ["STAGE_TIMES_FILE", "StageTime", "read_stage_times", "record_stage_times"]
@@ -27,10 +26,9 @@ STAGE_TIMES_FILE = "stages.jsonl"
 logger = logging.getLogger(__name__)
 
 
-class StageTime(BaseModel):
+class StageTime(Record):
     """One stage of one instance, as it ran."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     stage: str
     started: float
     finished: float
