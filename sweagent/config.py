@@ -170,11 +170,10 @@ class EnvironmentConfig(Section):
     result and report (`nearest`); or refuse an instance whose Python no base image has (`exact`)."""
     official: OfficialImagesConfig = Field(default_factory=OfficialImagesConfig)
     """Where the `official` provider pulls from."""
-    released_before: date | None = date(2024, 4, 1)
+    released_before: date | None = date(2025, 1, 1)
     """`build`: packages whose installed release came out on or after this day (an ISO date) are moved
-    back to their last earlier release, as in the environments SWE-bench's PASS_TO_PASS lists were
-    made in (sphinx 3.x tests need the docutils before 0.21, April 2024); the spec's pins stay.
-    None: keep whatever is newest on the day of the build."""
+    back to their last earlier release, as in environments resolved when the official images were
+    made; the spec's pins stay. None: keep whatever is newest on the day of the build."""
 
     @field_validator("providers", mode="before")
     @classmethod
