@@ -44,6 +44,7 @@ INDEX = "https://pypi.org/simple/"
 ACCEPT = "application/vnd.pypi.simple.v1+json"
 ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2")
 KEPT = {"pip"}
+NAMED = re.compile(r"^(\S+) \S+ (?:has requirement|requires) ([A-Za-z0-9][A-Za-z0-9._-]*)")
 PYTHON = ".".join(str(part) for part in sys.version_info[:3])
 
 
@@ -118,9 +119,40 @@ def install(wanted, pins):
     return [one for one in wanted if subprocess.run(command + [one], env=env).returncode != 0]
 
 
+def pip_check():
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "check"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        universal_newlines=True,
+    )
+    lines = {line.strip() for line in done.stdout.splitlines() if line.strip()}
+    return set() if done.returncode == 0 else lines
+
+
+def involved(line):
+    """The distributions a `pip check` line names: the one that requires, and the one required."""
+    match = NAMED.match(line)
+    return {norm(name) for name in match.groups() if name} if match else set()
+
+
+def keep_consistent(moves, original, before, pins):
+    """Put back, at the version they had, moved packages that a new `pip check` line names (a
+    package pinned past the cutoff may need a newer dependency), until no new line names one."""
+    moved = {norm(name): name for name in moves}
+    for _ in range(len(moved)):
+        blamed = set()
+        for line in pip_check() - before:
+            blamed |= involved(line) & set(moved)
+        if not blamed:
+            return
+        back = sorted(moved.pop(key) for key in blamed)
+        print("sweagent dated: put back (a dependency needs them newer): " + ", ".join(back))
+        install([name + "==" + original[norm(name)] for name in back], pins)
+
+
 def main():
     sys.stdout.reconfigure(line_buffering=True)  # in order with pip's own lines in the build log
     cutoff, pins = sys.argv[1], json.loads(sys.argv[2])
+    before = pip_check()
     skipped = KEPT | own_names() | {norm(name) for name in pins}
     dists = {}
     for dist in metadata.distributions():
@@ -141,6 +173,7 @@ def main():
     failed = install([name + "==" + version for name, version in sorted(moves.items())], pins)
     for one in failed:
         print("sweagent dated: could not install " + one + "; the newer release stays")
+    keep_consistent(moves, {key: version for key, (_, version) in dists.items()}, before, pins)
 
 
 main()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from docker import DockerClient
+from packaging.version import Version
 
 from sweagent.environment.build import _build
 from sweagent.environment.dated import DATED_SCRIPT
@@ -36,11 +37,23 @@ SPEC = EnvironmentSpec(
 VERSIONS = "import attrs, docutils, dated; print(docutils.__version__, attrs.__version__, dated.__file__)"
 
 
-def _image(client: DockerClient, base_image: str, root: Path, released_before: date | None) -> str:
+PINNED_PAST = SPEC.model_copy(update={"pip_packages": ("docutils", "tox==4.16.0")})
+"""tox 4.16.0 (July 2024) needs filelock>=3.15.4 (June 2024): with an April 2024 cutoff filelock
+must stay where tox needs it, while docutils moves back."""
+TOX = "import docutils, filelock, tox; print(docutils.__version__, filelock.__version__, tox.__version__)"
+
+
+def _image(
+    client: DockerClient,
+    base_image: str,
+    root: Path,
+    released_before: date | None,
+    spec: EnvironmentSpec = SPEC,
+) -> str:
     environment = _build(
         client,
-        environment_dockerfile(SPEC, base_image, with_requirements=False, note="none"),
-        "sweagent-test-dated:env",
+        environment_dockerfile(spec, base_image, with_requirements=False, note="none"),
+        f"sweagent-test-dated:env-{spec.digest()[:12]}",
         "test",
         {},
     )
@@ -57,17 +70,17 @@ def _image(client: DockerClient, base_image: str, root: Path, released_before: d
     ):
         subprocess.run(["git", *args], cwd=testbed, check=True, capture_output=True)
     setup.mkdir()
-    (setup / "pre_install.sh").write_text(pre_install_script(SPEC))
-    (setup / "install.sh").write_text(install_script(SPEC, None, released_before))
+    (setup / "pre_install.sh").write_text(pre_install_script(spec))
+    (setup / "install.sh").write_text(install_script(spec, None, released_before))
     (setup / "check_env.py").write_text(ENV_CHECK_SCRIPT)
     (setup / "sweagent_dated.py").write_text(DATED_SCRIPT)
-    tag = f"sweagent-test-dated:{released_before or 'latest'}"
+    tag = f"sweagent-test-dated:{released_before or 'latest'}-{spec.digest()[:12]}"
     dockerfile = instance_dockerfile(environment, {"instance": "demo__dated-1"})
     return _build(client, dockerfile, tag, "test", {"testbed": testbed, "setup": setup})
 
 
-def _versions(client: DockerClient, image: str) -> list[str]:
-    output = client.containers.run(image, ["/opt/venv/bin/python", "-c", VERSIONS], remove=True)
+def _versions(client: DockerClient, image: str, script: str = VERSIONS) -> list[str]:
+    output = client.containers.run(image, ["/opt/venv/bin/python", "-c", script], remove=True)
     return output.decode().split()
 
 
@@ -80,3 +93,15 @@ def test_packages_released_after_the_cutoff_are_moved_back_and_pins_stay(
     assert dated[0] == "0.21.2"  # the last docutils release before 2025
     assert newest[1] == dated[1] == "23.1.0"  # the spec's pin, in both
     assert dated[2] == "/testbed/dated/__init__.py"  # the repository's own package is left in place
+
+
+def test_a_package_a_pin_needs_newer_is_put_back_and_the_environment_stays_consistent(
+    docker_client: DockerClient, base_image: str, tmp_path: Path
+) -> None:
+    """Built through the environment check (`pip check` must pass), so a moved filelock that tox
+    4.16.0 cannot use would fail the build."""
+    image = _image(docker_client, base_image, tmp_path, date(2024, 4, 1), PINNED_PAST)
+    docutils, filelock, tox = _versions(docker_client, image, TOX)
+    assert docutils == "0.20.1"  # the last docutils release before April 2024
+    assert tox == "4.16.0"
+    assert Version(filelock) >= Version("3.15.4")  # put back: tox needs it newer than the cutoff
