@@ -172,8 +172,8 @@ class EnvironmentConfig(Section):
     """Where the `official` provider pulls from."""
     released_before: date | None = date(2025, 1, 1)
     """`build`: packages whose installed release came out on or after this day (an ISO date) are moved
-    back to their last earlier release, as in environments resolved when the official images were
-    made; the spec's pins stay. None: keep whatever is newest on the day of the build."""
+    back to their last earlier release, closer to the environments SWE-bench graded in; the spec's
+    pins stay. None: keep whatever is newest on the day of the build."""
 
     @field_validator("providers", mode="before")
     @classmethod
