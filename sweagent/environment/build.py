@@ -6,8 +6,8 @@ import json
 import re
 import stat
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -59,6 +59,12 @@ class BuildPolicy:
     """`exact`: only a base with the spec's Python; `nearest`: else the nearest one (approximate)."""
     released_before: date | None = None
     """Packages released on or after this day are moved back (sweagent.environment.dated)."""
+    released_before_by_repo: Mapping[str, date | None] = field(default_factory=dict)
+    """Per repository (`owner/name`), a day that replaces `released_before` (None: no cutoff)."""
+
+    def cutoff(self, repo: str) -> date | None:
+        """The day after which `repo`'s packages count as too new (None: none do)."""
+        return self.released_before_by_repo.get(repo, self.released_before)
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,8 @@ def ensure_instance_image(
         setup.mkdir()
         pretend = _pretend_version(instance, checkout)
         (setup / "pre_install.sh").write_text(pre_install_script(spec), encoding="utf-8")
-        install = install_script(spec, pretend, policy.released_before)
+        cutoff = policy.cutoff(instance.repo)
+        install = install_script(spec, pretend, cutoff)
         (setup / "install.sh").write_text(install, encoding="utf-8")
         (setup / "check_env.py").write_text(ENV_CHECK_SCRIPT, encoding="utf-8")
         (setup / "sweagent_dated.py").write_text(DATED_SCRIPT, encoding="utf-8")
@@ -203,7 +210,7 @@ def ensure_instance_image(
             install,
             stand_in,
             ENV_CHECK_SCRIPT,
-            *([DATED_SCRIPT] if policy.released_before else []),
+            *([DATED_SCRIPT] if cutoff else []),
         ]
         tag = instance_tag(instance.instance_id, environment, recipe)
         if _exists(client, tag):

@@ -110,7 +110,9 @@ class BuiltHere:
 
 PROVIDERS: Mapping[str, Callable[[EnvironmentConfig], EnvironmentProvider]] = {
     "official": lambda config: OfficialImages(config.official),
-    "build": lambda config: BuiltHere(BuildPolicy(config.python, config.released_before)),
+    "build": lambda config: BuiltHere(
+        BuildPolicy(config.python, config.released_before, config.released_before_by_repo)
+    ),
 }
 """The providers `environment.providers` may name (also listed in `EnvironmentConfig.providers`)."""
 
