@@ -114,9 +114,12 @@ def install(wanted, pins):
         handle.write("".join(name + "==" + version + "\n" for name, version in pins.items()))
     env = dict(os.environ, PIP_CONSTRAINT=handle.name)
     command = [sys.executable, "-m", "pip", "install", "--no-input", "--progress-bar", "off"]
-    if subprocess.run(command + wanted, env=env).returncode == 0:
-        return []
-    return [one for one in wanted if subprocess.run(command + [one], env=env).returncode != 0]
+    try:
+        if subprocess.run(command + wanted, env=env).returncode == 0:
+            return []
+        return [one for one in wanted if subprocess.run(command + [one], env=env).returncode != 0]
+    finally:
+        os.unlink(handle.name)
 
 
 def pip_check():
