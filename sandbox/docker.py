@@ -54,6 +54,11 @@ class DockerSandboxConfig(BaseModel):
     """`none`: loopback only; `dropped`: outbound packets silently dropped (connects time out, names do
     not resolve; see sandbox/network.py); `open`: Docker's default bridge. Unset: `none`, left for the
     user of the config to choose (a run's uses pick their own). `true` means `open`, `false` unset."""
+    hosts: dict[str, str] = Field(default_factory=dict)
+    """Extra name-to-address lines of the container's /etc/hosts (a name served on loopback, say)."""
+    low_ports: bool = False
+    """Whether the sandbox user may listen on ports below 1024 (a stand-in for a web service on 80/443);
+    the ports are the container's own network namespace's, never the host's."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables set inside the container."""
     pass_env: list[str] = Field(default_factory=list)

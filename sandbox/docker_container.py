@@ -110,6 +110,8 @@ class DockerContainer:
                 dns=list(self._network.dns) or None,
                 # A lookup through a resolver that never answers fails in a second or two, not ten.
                 dns_opt=["timeout:1", "attempts:1"] if self._network.dns else None,
+                extra_hosts=dict(self.config.hosts) or None,
+                sysctls={"net.ipv4.ip_unprivileged_port_start": "0"} if self.config.low_ports else None,
                 mem_limit=self.config.memory,
                 memswap_limit=self.config.memory,
                 pids_limit=self.config.pids,

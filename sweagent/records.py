@@ -258,6 +258,9 @@ class EnvironmentInfo(Record):
     """How it differs (for an approximate one), and where it came from."""
     refused: dict[str, str] = Field(default_factory=dict)
     """The providers tried before this one, each with why it could not serve."""
+    served_hosts: tuple[str, ...] = ()
+    """Host names whose web service the image serves itself for the tests (sweagent.environment.services):
+    a grading sandbox resolves them to loopback."""
 
 
 class EvalResult(Record):

@@ -12,7 +12,8 @@ why none can, without building anything (`plan_command.py`).
    local repository, not GitHub; a conda environment.yml is translated to pip), packages and pinned
    pip packages. A spec asking for a Python that no base provides exactly is `UnsupportedInstance`,
    unless `environment.python=nearest`: then the nearest base serves and the environment is
-   approximate, which every record, result and report built on it says.
+   approximate, which every record, result and report built on it says. A repository whose tests
+   reach a web service (requests: httpbin.org) also gets a local stand-in for it (`services.py`).
 3. **instance** (`sweagent-instance:<instance_id>-<hash>`): the checkout (history up to the commit
    only) at /testbed, the spec's pre-install steps, the install command; `git diff` starts clean.
 

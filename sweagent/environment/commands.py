@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from sweagent.environment.services import served_hosts, start_services_command
 from sweagent.environment.specs import EnvironmentSpec, environment_spec
 from sweagent.records import REQUIRED_SETUP_STEP, Instance
 
@@ -72,6 +73,8 @@ def eval_setup_commands(instance: Instance) -> list[str]:
     """Shell steps to run in /testbed before the test command (the spec's eval commands, venv-ready)."""
     spec = _spec(instance)
     commands = without_conda(spec.eval_commands)
+    if served_hosts(instance.repo):  # the stand-ins for the web services its tests reach
+        commands.insert(0, start_services_command(instance.repo))
     reinstall = offline_reinstall(spec.install)
     if reinstall is not None:
         # Required: a failed re-install would leave the unpatched copy in site-packages to be tested.

@@ -20,6 +20,7 @@ from sweagent.config import EnvironmentConfig
 from sweagent.datasets.repos import RepoSources
 from sweagent.environment.build import BuildPolicy, ImageRequest, _exists, ensure_instance_image
 from sweagent.environment.official import OfficialImages
+from sweagent.environment.services import served_hosts
 from sweagent.environment.specs import environment_spec
 from sweagent.errors import EnvironmentBuildError, UnsupportedInstance
 from sweagent.records import EnvironmentInfo, Instance, Record
@@ -61,6 +62,9 @@ def build_info(instance: Instance, python: str, image: str = "") -> EnvironmentI
         notes.insert(0, f"approximate: {spec.approximation()} (environment.python=nearest)")
     if spec.requirements == "environment.yml":
         notes.append("conda environment.yml translated to pip requirements")
+    hosts = served_hosts(instance.repo)
+    if hosts:
+        notes.append(f"serves {', '.join(hosts)} itself for the tests (a local stand-in)")
     return EnvironmentInfo(
         provider="build",
         image=image,
@@ -68,6 +72,7 @@ def build_info(instance: Instance, python: str, image: str = "") -> EnvironmentI
         spec_python=spec.python,
         approximate=spec.approximate,
         notes=tuple(notes),
+        served_hosts=hosts,
     )
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from sweagent.environment.commands import VENV, offline_reinstall
 from sweagent.environment.dated import dated_command
 from sweagent.environment.env_check import env_check_command, spec_pins
+from sweagent.environment.services import served_hosts, services_step
 from sweagent.environment.specs import EnvironmentSpec
 
 __all__ = [
@@ -124,6 +125,8 @@ def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirement
     }
     if spec.approximate:  # only then, so that exact images keep the tags they always had
         labels["approximate"] = spec.approximation()
+    if served_hosts(spec.repo):  # likewise: only the repositories whose tests reach a web service
+        labels["served_hosts"] = ",".join(served_hosts(spec.repo))
     return (
         f"FROM {base}\n"
         f"{label_instruction(labels)}\n"
@@ -134,6 +137,7 @@ def environment_dockerfile(spec: EnvironmentSpec, base: str, *, with_requirement
         " > /etc/profile.d/sweagent-venv.sh \\\n"
         f"  && echo {_VENV_LINK_HOOK_B64} | base64 -d > {_VENV_LINK_HOOK_PATH}\n"
         f"RUN chown -R 1000:1000 {VENV} /tmp/sweagent-env\n"
+        f"{services_step(spec.repo)}"
         f"{copy}"
         "USER sandbox\n"
         f"RUN set -eux; {check}; {'; '.join(steps)}\n"

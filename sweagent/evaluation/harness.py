@@ -121,7 +121,8 @@ def evaluate_instance(
     under `retry`; one that persists grades `error` with its cause, never `unresolved`.
     """
     evaluation = _Evaluation(instance, candidate_id or patch_candidate_id(patch))
-    config = eval_sandbox_config(image, timeout, memory, network)
+    served = environment.served_hosts if environment is not None else ()
+    config = eval_sandbox_config(image, timeout, memory, network, served)
     opener = open_sandbox or (lambda: config.build(client=client))
     try:
         one_exec = open_sandbox is not None
@@ -144,12 +145,22 @@ def evaluate_instance(
 
 
 def eval_sandbox_config(
-    image: str, timeout: float, memory: str = "4g", network: NetworkMode = "dropped"
+    image: str,
+    timeout: float,
+    memory: str = "4g",
+    network: NetworkMode = "dropped",
+    served: tuple[str, ...] = (),
 ) -> DockerSandboxConfig:
-    """The sandbox a grading runs in: outbound packets dropped (by default), in `/testbed`, output bounded."""
+    """The sandbox a grading runs in: outbound packets dropped (by default), in `/testbed`, output bounded.
+
+    The `served` host names (web services the image serves itself, sweagent.environment.services)
+    resolve to loopback, where the setup starts them on ports 80 and 443; on the `open` network
+    the real hosts answer instead.
+    """
+    local = served if network != "open" else ()
     return DockerSandboxConfig(
         image=image, workdir="/testbed", network=network, timeout=timeout, memory=memory,
-        output_limit=EVAL_OUTPUT_LIMIT,
+        output_limit=EVAL_OUTPUT_LIMIT, hosts={host: "127.0.0.1" for host in local}, low_ports=bool(local),
     )  # fmt: skip
 
 

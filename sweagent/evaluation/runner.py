@@ -87,15 +87,21 @@ def evaluate_in(
 
 @contextmanager
 def pooled_sandboxes(
-    image: str, *, client: DockerClient, timeout: float, network: NetworkMode = "dropped"
+    image: str,
+    *,
+    client: DockerClient,
+    timeout: float,
+    network: NetworkMode = "dropped",
+    served: tuple[str, ...] = (),
 ) -> Iterator[SandboxOpener]:
-    """One grading sandbox of `image`, reset to the image's state between candidates (not re-created)."""
+    """One grading sandbox of `image`, reset to the image's state between candidates (not re-created);
+    `served`: the host names the image serves itself (see `eval_sandbox_config`)."""
     from sandbox.pool import SandboxPool
     from sandbox.restore import PristineImage
 
     pristine = PristineImage(client, image)
     try:
-        config = eval_sandbox_config(image, timeout, network=network)
+        config = eval_sandbox_config(image, timeout, network=network, served=served)
 
         def new_sandbox() -> DockerSandbox:
             sandbox = config.build(client, pristine)

@@ -123,8 +123,11 @@ def grade_instance(
         with ExitStack() as stack:
             opener = None
             if isinstance(environment, Environment) and len(pending) > 1:
+                served = environment.info.served_hosts if environment.info else ()
                 opener = stack.enter_context(
-                    pooled_sandboxes(environment.image, client=client, timeout=timeout, network=network)
+                    pooled_sandboxes(
+                        environment.image, client=client, timeout=timeout, network=network, served=served
+                    )
                 )
             for candidate in pending:
                 grades[candidate.id] = evaluate_in(

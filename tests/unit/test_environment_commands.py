@@ -5,6 +5,7 @@ from __future__ import annotations
 from sweagent.datasets import load_dataset
 from sweagent.environment import eval_setup_commands, test_command, test_directives
 from sweagent.environment.commands import offline_reinstall, without_conda
+from sweagent.environment.services import start_services_command
 from sweagent.records import REQUIRED_SETUP_STEP, Instance
 
 
@@ -75,9 +76,12 @@ def test_eval_setup_for_an_editable_install_needs_nothing() -> None:
 
 
 def test_eval_setup_for_a_plain_install_reinstalls_without_the_network() -> None:
-    """The re-install is marked required: if it fails, the unpatched copy would be graded."""
+    """The re-install is marked required: if it fails, the unpatched copy would be graded.
+
+    requests' tests reach httpbin.org: its stand-in is started first (environment.services)."""
     instance = _instance("psf/requests", "2.0", _patch("test_requests.py"))
     assert eval_setup_commands(instance) == [
-        f"python -m pip install . --no-deps --no-build-isolation --no-index  {REQUIRED_SETUP_STEP}"
+        start_services_command("psf/requests"),
+        f"python -m pip install . --no-deps --no-build-isolation --no-index  {REQUIRED_SETUP_STEP}",
     ]
     assert test_command(instance) == "pytest -rA test_requests.py"
