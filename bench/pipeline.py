@@ -12,7 +12,11 @@ sandbox and CPU work) and the load average; last, `ratio: <stage-by-stage / flow
 >= 1.5 on a 2-core machine.
 
     PYTHONPATH=. python bench/pipeline.py [--latency 2] [--samples 2] [--iterations 2] [--rounds 2]
-        [--instances A,B]
+        [--instances A,B] [--sandbox-instances 4] [--concurrency 4]
+
+`--sandbox-instances` and `--concurrency` (default: the config's defaults) set the same bounds for
+both orders; how many instances may generate at once is what a machine's sandboxes and the model
+server's capacity allow, and the gain of the flowing order depends on it.
 
 With `--rounds 2` (the default) the orders run staged, flowing, flowing, staged, and the ratio is of
 the summed walls, so that load which drifts during the run weighs on both orders alike.
@@ -29,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 from bench._common import timed
+from sweagent.config import FlowConfig, RunConfig
 from sweagent.datasets import load_dataset
 from sweagent.models.policies import gold
 from sweagent.models.window_server import WindowedChatServer
@@ -43,6 +48,7 @@ def run(server: WindowedChatServer, run_dir: Path, order: str, args: argparse.Na
         "--base-url", server.url, "--samples", str(args.samples), "--iterations", str(args.iterations),
         "--run-dir", str(run_dir), "-o", f"flow.order={order}",
         "-o", f"context.prefilter_files={args.prefilter}",
+        "-o", f"flow.sandbox_instances={args.sandbox_instances}", "-o", f"concurrency={args.concurrency}",
     ]  # fmt: skip
     if args.instances:
         command += ["--instances", args.instances]
@@ -86,6 +92,14 @@ def main() -> None:
     parser.add_argument("--prefilter", type=int, default=20, help="context.prefilter_files")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each order, alternately first")
     parser.add_argument("--instances", default="", help="comma-separated ids (default: all of swe-mini)")
+    parser.add_argument(
+        "--sandbox-instances", type=int, default=FlowConfig().sandbox_instances,
+        help="flow.sandbox_instances in both orders: instances generating (or selecting) at once",
+    )  # fmt: skip
+    parser.add_argument(
+        "--concurrency", type=int, default=RunConfig().concurrency,
+        help="concurrency in both orders: instances in a stage at once (in the context stage, flowing)",
+    )  # fmt: skip
     args = parser.parse_args()
     chosen = [part for part in args.instances.split(",") if part] or None
     instances = load_dataset("swe-mini", instances=chosen).instances
@@ -97,7 +111,8 @@ def main() -> None:
         sys.exit(f"images build failed:\n{built.stderr[-3000:]}")
     print(
         f"instances: {len(ids)}  samples: {args.samples}  iterations: {args.iterations}  "
-        f"latency: {args.latency} s"
+        f"latency: {args.latency} s  sandbox instances: {args.sandbox_instances}  "
+        f"concurrency: {args.concurrency}"
     )
     walls: dict[str, float] = {"staged": 0.0, "flowing": 0.0}
     found: dict[str, dict[str, str]] = {}
