@@ -4,10 +4,13 @@ The official harness grades with the real network, so tests that call a public s
 while it answers: old requests releases test against httpbin.org (`http://httpbin.org/` unless
 HTTPBIN_URL says otherwise, and a few `https://httpbin.org/...` URLs written out). A grading here
 never hands model-written code the internet, so the environment image of such a repository carries
-the service itself: httpbin (the same application as httpbin.org) in a venv of its own at
-/opt/sweagent-services, with a self-signed certificate for the host name. A grading setup step starts
-it on loopback (ports 80 and 443); the grading sandbox resolves the name to loopback and lets the
-sandbox user bind those ports (`served_hosts` in the environment's record says which names).
+the service itself: httpbin (the application httpbin.org runs) under gunicorn's threaded workers
+(which, as httpbin.org did, keep connections alive and read chunked bodies), in a venv of its own at
+/opt/sweagent-services, with a self-signed certificate for the host names. A grading setup step
+starts it on loopback (ports 80 and 443); the grading sandbox resolves the names to loopback and lets
+the sandbox user bind those ports (`served_hosts` in the environment's record says which names). A
+redirect target that a test follows only to read the headers (www.google.co.uk) is served by the
+same server.
 
 HTTPS clients must trust the stand-in's certificate: the setup exports REQUESTS_CA_BUNDLE (the
 system's certificates and the stand-in's) and appends the certificate to the CA bundle the
@@ -38,19 +41,24 @@ class _Served:
     """CA bundles the repository vendors (relative to /testbed), which its HTTPS clients trust."""
 
 
-_SERVED = {"psf/requests": _Served(("httpbin.org",), ("requests/cacert.pem",))}
-_PACKAGES = ("httpbin==0.10.4", "flask==3.1.3", "werkzeug==3.1.9")
+_SERVED = {
+    # httpbin.org's tests; one of them follows a redirect to www.google.co.uk and reads only the headers.
+    "psf/requests": _Served(("httpbin.org", "www.google.co.uk"), ("requests/cacert.pem",)),
+}
+_PACKAGES = ("httpbin==0.10.4", "flask==3.1.3", "werkzeug==3.1.9", "gunicorn==23.0.0")
 """The stand-in's packages, pinned so that the image's recipe (and tag) says what it serves."""
 _LAUNCHER = f"{SERVICES_DIR}/serve.py"
 
-SERVE_SCRIPT = r'''"""sweagent: serve httpbin on loopback, HTTP on 80, HTTPS on 443, backgrounded."""
+SERVE_SCRIPT = r'''"""sweagent: start httpbin under gunicorn on loopback, HTTP on 80, HTTPS on 443."""
 import os
 import socket
+import subprocess
 import sys
-import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOG = "/tmp/sweagent-services.log"
+TLS = ["--certfile", os.path.join(HERE, "cert.pem"), "--keyfile", os.path.join(HERE, "key.pem")]
 
 
 def answering(port):
@@ -62,29 +70,21 @@ def answering(port):
 
 
 def main():
-    if answering(80) and answering(443):
-        return 0  # served already (an earlier setup in this sandbox)
-    from httpbin import app
-    from werkzeug.serving import make_server
-
-    tls = (os.path.join(HERE, "cert.pem"), os.path.join(HERE, "key.pem"))
-    servers = [
-        make_server("127.0.0.1", 80, app, threaded=True),
-        make_server("127.0.0.1", 443, app, threaded=True, ssl_context=tls),
-    ]
-    # Both ports are bound: the caller goes on, the child serves until the sandbox is reset.
-    if os.fork():
-        return 0
-    os.setsid()
-    log = os.open(LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    ports = {80: [], 443: TLS}
+    with open(LOG, "ab") as log:
+        for port, tls in ports.items():
+            if answering(port):
+                continue  # served already (an earlier setup in this sandbox)
+            # Threaded workers keep connections alive and read chunked bodies, as httpbin.org did.
+            command = [os.path.join(HERE, "bin", "gunicorn"), "--worker-class", "gthread", "--threads", "8",
+                       "--bind", "127.0.0.1:%d" % port, *tls, "httpbin:app"]
+            subprocess.Popen(command, cwd=HERE, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                             start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not all(answering(port) for port in ports):
+        if time.monotonic() > deadline:
+            sys.exit("sweagent: httpbin did not answer on ports 80 and 443 within 60 s; see " + LOG)
+        time.sleep(0.2)
     return 0
 
 

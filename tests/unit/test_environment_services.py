@@ -25,13 +25,13 @@ def test_only_requests_environments_get_the_httpbin_stand_in() -> None:
     assert f"python3 -m venv {SERVICES_DIR}" in requests_layer
     assert "httpbin==" in requests_layer
     assert "subjectAltName=DNS:httpbin.org" in requests_layer
-    assert 'sweagent.served_hosts="httpbin.org"' in requests_layer
+    assert 'sweagent.served_hosts="httpbin.org,www.google.co.uk"' in requests_layer
     # Other environments' recipes, and so their image tags, are what they were.
     flask_layer = environment_dockerfile(environment_spec(flask), "b", with_requirements=False, note="n")
     assert SERVICES_DIR not in flask_layer
     assert "served_hosts" not in flask_layer
     assert served_hosts("pallets/flask") == ()
-    assert build_info(requests, "exact").served_hosts == ("httpbin.org",)
+    assert build_info(requests, "exact").served_hosts == ("httpbin.org", "www.google.co.uk")
     assert build_info(flask, "exact").served_hosts == ()
 
 
