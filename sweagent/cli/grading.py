@@ -7,19 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sweagent.cli.options import (
-    ConfigFiles,
-    DatasetName,
-    Filter,
-    InstanceIds,
-    Overrides,
-    ReposDir,
-    environment,
-    fail,
-    grading_network,
-    instance_ids,
-    with_shared_options,
-)
+from sweagent.cli import options as opt
 
 if TYPE_CHECKING:
     from sweagent.evaluation.options import GradingOptions
@@ -32,17 +20,17 @@ Timeout = Annotated[float, typer.Option(help="Seconds the setup and the tests ma
 
 
 _SHARED: dict[str, tuple[Any, Any]] = {
-    "filter_": (Filter, None),
-    "repos_dir": (ReposDir, None),
+    "filter_": (opt.Filter, None),
+    "repos_dir": (opt.ReposDir, None),
     "timeout": (Timeout, 1800.0),
-    "config": (ConfigFiles, None),
-    "override": (Overrides, None),
+    "config": (opt.ConfigFiles, None),
+    "override": (opt.Overrides, None),
 }
 """The options `evaluate` and `validate` share (one `GradingOptions`): name -> (type, default)."""
 
 
 @commands.command()
-@with_shared_options(_SHARED)
+@opt.with_shared_options(_SHARED)
 def evaluate(
     run_dir: Annotated[
         Path | None, typer.Argument(help="Run directory: reads its predictions.jsonl, writes results.json")
@@ -51,7 +39,7 @@ def evaluate(
         Path | None, typer.Option(help="SWE-bench predictions file (JSON or JSONL)")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset file or name")] = None,
-    instances: InstanceIds = None,
+    instances: opt.InstanceIds = None,
     out_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Where results go (default: a new folder under runs/)")
     ] = None,
@@ -61,22 +49,22 @@ def evaluate(
     from sweagent.evaluation import evaluate_command
 
     if run_dir and out_dir and run_dir != out_dir:
-        fail("give the run directory once (RUN_DIR or --run-dir)")
+        opt.fail("give the run directory once (RUN_DIR or --run-dir)")
     code = evaluate_command(
         predictions,
         dataset,
         run_dir or out_dir,
-        instance_ids(instances),
+        opt.instance_ids(instances),
         options=_grading(**(shared or {})),
     )
     raise typer.Exit(code)
 
 
 @commands.command()
-@with_shared_options(_SHARED)
+@opt.with_shared_options(_SHARED)
 def validate(
-    dataset: DatasetName,
-    instances: InstanceIds = None,
+    dataset: opt.DatasetName,
+    instances: opt.InstanceIds = None,
     run_dir: Annotated[
         Path | None, typer.Option(help="Where logs go (default: a new folder under runs/)")
     ] = None,
@@ -87,7 +75,7 @@ def validate(
 
     code = validate_command(
         dataset,
-        instance_ids(instances),
+        opt.instance_ids(instances),
         run_dir=run_dir,
         options=_grading(**(shared or {})),
     )
@@ -108,8 +96,8 @@ def _grading(
         filter=filter_,
         repos_dir=repos_dir,
         timeout=timeout,
-        environment=environment(config, override),
-        network=grading_network(config, override),
+        environment=opt.environment(config, override),
+        network=opt.grading_network(config, override),
     )
 
 
