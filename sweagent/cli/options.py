@@ -81,18 +81,18 @@ def grading_network(config: list[Path] | None, override: list[str] | None) -> Ne
     return use_network(load_config(config or [], override or []).sandbox, "dropped")
 
 
-def with_shared_options(group: type[Any]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def with_shared_options(group: type[ConfigOptions]) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Decorates a command that shares a group of options with others: the fields of the dataclass
     `group` (option types with defaults) become options after the command's own, and the command
     gets their values as one `group` instance, its keyword-only parameter `shared`."""
     hints = typing.get_type_hints(group, include_extras=True)
-    names = [field.name for field in dataclasses.fields(group)]
     added = [
         inspect.Parameter(
             field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default, annotation=hints[field.name]
         )
         for field in dataclasses.fields(group)
     ]
+    names = [parameter.name for parameter in added]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "shared"]
