@@ -23,6 +23,7 @@ from sandbox.bwrap_command import (
     root_mirror_args,
 )
 from sandbox.bwrap_config import BwrapSandboxConfig
+from sandbox.command import Command, CommandRunner
 from sandbox.errors import EngineUnavailable, RepositoryBroken, SandboxClosed, SandboxPathError
 from sandbox.result import ExecResult
 
@@ -37,7 +38,7 @@ _USERNS_HINT = (
 )
 
 
-class BwrapSandbox:
+class BwrapSandbox(CommandRunner):
     """A private copy of `source` bound read-write at `workdir` on a read-only view of the host.
 
     Each exec is a fresh bubblewrap process with new user, pid, network, ipc and uts namespaces,
@@ -103,15 +104,11 @@ class BwrapSandbox:
             self.close()
             raise
 
-    def exec(
-        self,
-        cmd: str | Sequence[str],
-        timeout: float | None = None,
-        *,
-        env: Mapping[str, str] | None = None,
-        workdir: str | None = None,
-    ) -> ExecResult:
-        """Run `cmd` (a bash string or an argv list); never raises for the command.
+    def _default_timeout(self) -> float:
+        return self.config.timeout
+
+    def _run_command(self, command: Command) -> ExecResult:
+        """Run one command of `exec` in a fresh bubblewrap process.
 
         `oom_killed` is a guess, as there is no cgroup to ask: it is set when a failed command was
         SIGKILLed by someone else than the timeout (the kernel's OOM killer, usually) or its stderr
@@ -119,8 +116,7 @@ class BwrapSandbox:
         `infra_error` is set when bubblewrap itself failed to set the sandbox up.
         """
         self._check_open()
-        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
-        result = self._run(argv, self.config.timeout if timeout is None else timeout, env, workdir)
+        result = self._run(command.argv, command.timeout, command.env, command.workdir)
         if looks_out_of_memory(result):
             return result.model_copy(update={"oom_killed": True})
         return result

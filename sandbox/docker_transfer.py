@@ -11,11 +11,12 @@ import posixpath
 import tarfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import docker.errors
 from docker.utils.socket import STDERR
 
+from sandbox.command import Command, CommandRunner
 from sandbox.docker_container import SANDBOX_UID, DockerContainer
 from sandbox.engine import exec_frames
 from sandbox.errors import SandboxClosed, SandboxError
@@ -26,32 +27,26 @@ from sandbox.transient import check_infra
 __all__ = ["ExecContainer"]
 
 
-class ExecContainer(DockerContainer):
+class ExecContainer(DockerContainer, CommandRunner):
     """A container that runs commands as the sandbox user and moves files in and out."""
 
     # -- execution -------------------------------------------------------------------------------
 
-    def exec(
-        self,
-        cmd: str | Sequence[str],
-        timeout: float | None = None,
-        *,
-        env: Mapping[str, str] | None = None,
-        workdir: str | None = None,
-    ) -> ExecResult:
-        """Run `cmd` as the sandbox user; returns an ExecResult whatever happens to the command."""
+    def _default_timeout(self) -> float:
+        return self.config.timeout
+
+    def _run_command(self, command: Command) -> ExecResult:
+        """Run one command of `exec` as the sandbox user; an ExecResult whatever happens to it."""
         self._check_open()
         self._untouched = False
-        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
-        limit = self.config.timeout if timeout is None else timeout
         started = time.monotonic()
         try:
             exec_id = self._client.api.exec_create(
                 self._container.id,
-                argv,
+                command.argv,
                 user=str(SANDBOX_UID),
-                workdir=workdir or self.workdir,
-                environment=dict(env or {}),
+                workdir=command.workdir,
+                environment=dict(command.env),
             )["Id"]
         except docker.errors.APIError as err:
             return self._infra_failure(err, started)
@@ -61,7 +56,7 @@ class ExecContainer(DockerContainer):
             target=self._pump, args=(exec_id, stdout, stderr, failure), daemon=True, name="sandbox-exec"
         )
         reader.start()
-        reader.join(limit)
+        reader.join(command.timeout)
         timed_out = reader.is_alive()
         if timed_out:
             self._kill_user_processes()

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sweagent.cli.options import (
-    ConfigFiles,
-    DatasetName,
-    Filter,
-    InstanceIds,
-    Overrides,
-    ReposDir,
-    environment,
-    fail,
-    grading_network,
-    instance_ids,
-    with_shared_options,
-)
+from sweagent.cli import options as opt
 
 if TYPE_CHECKING:
     from sweagent.evaluation.options import GradingOptions
@@ -31,18 +20,29 @@ commands = typer.Typer()
 Timeout = Annotated[float, typer.Option(help="Seconds the setup and the tests may each take")]
 
 
-_SHARED: dict[str, tuple[Any, Any]] = {
-    "filter_": (Filter, None),
-    "repos_dir": (ReposDir, None),
-    "timeout": (Timeout, 1800.0),
-    "config": (ConfigFiles, None),
-    "override": (Overrides, None),
-}
-"""The options `evaluate` and `validate` share (one `GradingOptions`): name -> (type, default)."""
+@dataclass(frozen=True)
+class _GradingOptionGroup(opt.ConfigOptions):
+    """The options `evaluate` and `validate` share, which become one `GradingOptions`."""
+
+    filter_: opt.Filter = None
+    repos_dir: opt.ReposDir = None
+    timeout: Timeout = 1800.0
+
+    def options(self) -> GradingOptions:
+        """These options, with the environments and network of the config."""
+        from sweagent.evaluation.options import GradingOptions
+
+        return GradingOptions(
+            filter=self.filter_,
+            repos_dir=self.repos_dir,
+            timeout=self.timeout,
+            environment=opt.environment(self.config, self.override),
+            network=opt.grading_network(self.config, self.override),
+        )
 
 
 @commands.command()
-@with_shared_options(_SHARED)
+@opt.with_shared_options(_GradingOptionGroup)
 def evaluate(
     run_dir: Annotated[
         Path | None, typer.Argument(help="Run directory: reads its predictions.jsonl, writes results.json")
@@ -51,66 +51,49 @@ def evaluate(
         Path | None, typer.Option(help="SWE-bench predictions file (JSON or JSONL)")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset file or name")] = None,
-    instances: InstanceIds = None,
+    instances: opt.InstanceIds = None,
     out_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Where results go (default: a new folder under runs/)")
     ] = None,
-    shared: dict[str, Any] | None = None,
+    *,
+    shared: _GradingOptionGroup,
 ) -> None:
     """Grade candidates with FAIL_TO_PASS / PASS_TO_PASS."""
     from sweagent.evaluation import evaluate_command
 
     if run_dir and out_dir and run_dir != out_dir:
-        fail("give the run directory once (RUN_DIR or --run-dir)")
+        opt.fail("give the run directory once (RUN_DIR or --run-dir)")
     code = evaluate_command(
         predictions,
         dataset,
         run_dir or out_dir,
-        instance_ids(instances),
-        options=_grading(**(shared or {})),
+        opt.instance_ids(instances),
+        options=shared.options(),
     )
     raise typer.Exit(code)
 
 
 @commands.command()
-@with_shared_options(_SHARED)
+@opt.with_shared_options(_GradingOptionGroup)
 def validate(
-    dataset: DatasetName,
-    instances: InstanceIds = None,
+    dataset: opt.DatasetName,
+    instances: opt.InstanceIds = None,
     run_dir: Annotated[
         Path | None, typer.Option(help="Where logs go (default: a new folder under runs/)")
     ] = None,
-    shared: dict[str, Any] | None = None,
+    *,
+    shared: _GradingOptionGroup,
 ) -> None:
     """Gold patches must resolve and empty patches must not."""
     from sweagent.evaluation import validate_command
 
     code = validate_command(
         dataset,
-        instance_ids(instances),
+        opt.instance_ids(instances),
         run_dir=run_dir,
-        options=_grading(**(shared or {})),
+        options=shared.options(),
     )
     raise typer.Exit(code)
-
-
-def _grading(
-    filter_: str | None,
-    repos_dir: Path | None,
-    timeout: float,
-    config: list[Path] | None,
-    override: list[str] | None,
-) -> GradingOptions:
-    """The options `evaluate` and `validate` share, with the environments and network of the config."""
-    from sweagent.evaluation.options import GradingOptions
-
-    return GradingOptions(
-        filter=filter_,
-        repos_dir=repos_dir,
-        timeout=timeout,
-        environment=environment(config, override),
-        network=grading_network(config, override),
-    )
 
 
 @commands.command()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConfigFiles",
+    "ConfigOptions",
     "DatasetName",
     "Filter",
     "InstanceIds",
@@ -41,6 +45,14 @@ DatasetName = Annotated[str, typer.Option(help="Dataset file or name")]
 InstanceIds = Annotated[str | None, typer.Option(help="Comma-separated instance ids")]
 Filter = Annotated[str | None, typer.Option("--filter", help="Regex on instance ids")]
 ReposDir = Annotated[Path | None, typer.Option(help="Local repositories as DIR/<owner>/<name>")]
+
+
+@dataclass(frozen=True)
+class ConfigOptions:
+    """`--config` and `-o/--override`: the base of the option groups of `with_shared_options`."""
+
+    config: ConfigFiles = None
+    override: Overrides = None
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -69,23 +81,26 @@ def grading_network(config: list[Path] | None, override: list[str] | None) -> Ne
     return use_network(load_config(config or [], override or []).sandbox, "dropped")
 
 
-def with_shared_options(
-    shared: Mapping[str, tuple[Any, Any]],
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Decorates a command that several share options with: `shared` (name -> (annotation, default))
-    become options after the command's own, and the command gets their values as one dict, `shared`."""
+def with_shared_options(group: type[ConfigOptions]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorates a command that shares a group of options with others: the fields of the dataclass
+    `group` (option types with defaults) become options after the command's own, and the command
+    gets their values as one `group` instance, its keyword-only parameter `shared`."""
+    hints = typing.get_type_hints(group, include_extras=True)
+    added = [
+        inspect.Parameter(
+            field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default, annotation=hints[field.name]
+        )
+        for field in dataclasses.fields(group)
+    ]
+    names = [parameter.name for parameter in added]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "shared"]
-        added = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-            for name, (annotation, default) in shared.items()
-        ]
 
         @functools.wraps(command)
         def with_options(**values: Any) -> None:
-            given = {name: values.pop(name) for name in shared if name in values}
-            command(**values, shared=given)
+            given = {name: values.pop(name) for name in names if name in values}
+            command(**values, shared=group(**given))
 
         parameters = own + added
         with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

@@ -7,18 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sweagent.cli.options import (
-    ConfigFiles,
-    DatasetName,
-    Filter,
-    InstanceIds,
-    Overrides,
-    ReposDir,
-    environment,
-    err_console,
-    fail,
-    instance_ids,
-)
+from sweagent.cli import options as opt
 
 if TYPE_CHECKING:
     from sandbox.docker import DockerSandboxConfig
@@ -38,35 +27,35 @@ Network = Annotated[bool, typer.Option("--network", help="Allow network access")
 
 @images_app.command("build")
 def images_build(
-    dataset: DatasetName,
-    instances: InstanceIds = None,
-    filter_: Filter = None,
-    repos_dir: ReposDir = None,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    dataset: opt.DatasetName,
+    instances: opt.InstanceIds = None,
+    filter_: opt.Filter = None,
+    repos_dir: opt.ReposDir = None,
+    config: opt.ConfigFiles = None,
+    override: opt.Overrides = None,
 ) -> None:
     """Pull or build the instance images of a dataset, following `images plan`."""
     from sweagent.environment import build_images_command
 
-    env = environment(config, override)
-    ids = instance_ids(instances)
+    env = opt.environment(config, override)
+    ids = opt.instance_ids(instances)
     raise typer.Exit(build_images_command(dataset, ids, filter_, repos_dir, environment=env))
 
 
 @images_app.command("plan")
 def images_plan(
-    dataset: DatasetName,
-    instances: InstanceIds = None,
-    filter_: Filter = None,
+    dataset: opt.DatasetName,
+    instances: opt.InstanceIds = None,
+    filter_: opt.Filter = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the plan as JSON here")] = None,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    config: opt.ConfigFiles = None,
+    override: opt.Overrides = None,
 ) -> None:
     """Which provider serves each instance (Python, exact or approximate) or why none can; builds nothing."""
     from sweagent.environment.plan_command import plan_command
 
-    env = environment(config, override)
-    raise typer.Exit(plan_command(dataset, instance_ids(instances), filter_, env, json_out=json_out))
+    env = opt.environment(config, override)
+    raise typer.Exit(plan_command(dataset, opt.instance_ids(instances), filter_, env, json_out=json_out))
 
 
 @sandbox_app.command("exec")
@@ -79,8 +68,8 @@ def sandbox_exec(
         float | None, typer.Option(help="Wall-clock seconds (default: sandbox.timeout)")
     ] = None,
     network: Network = False,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    config: opt.ConfigFiles = None,
+    override: opt.Overrides = None,
 ) -> None:
     """Run one command in a fresh sandbox and print its ExecResult as JSON."""
     from sweagent.sandboxes import run_once
@@ -97,8 +86,8 @@ def shell(
     dataset: Annotated[str | None, typer.Option(help="Dataset of the instance")] = None,
     instance: Annotated[str | None, typer.Option(help="Instance whose environment to enter")] = None,
     network: Network = False,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    config: opt.ConfigFiles = None,
+    override: opt.Overrides = None,
 ) -> None:
     """Open an interactive shell in a fresh sandbox; it is removed when the shell exits."""
     from sweagent.sandboxes import open_shell
@@ -130,14 +119,14 @@ def _instance_image(dataset: str | None, instance: str | None, config: RunConfig
     from sweagent.environment.providers import EnvironmentProviders
 
     if not (dataset and instance):
-        fail("give both --dataset and --instance (or --image)")
+        opt.fail("give both --dataset and --instance (or --image)")
     record = load_dataset(dataset, instances=[instance]).get(instance)
     client = connect()
     try:
         providers = EnvironmentProviders(config.environment)
-        info = providers.prepare(record, client=client, progress=lambda line: err_console.print(line))
+        info = providers.prepare(record, client=client, progress=lambda line: opt.err_console.print(line))
         if info.approximate:
-            err_console.print(f"[yellow]approximate environment:[/yellow] {'; '.join(info.notes)}")
+            opt.err_console.print(f"[yellow]approximate environment:[/yellow] {'; '.join(info.notes)}")
         return info.image
     finally:
         client.close()
@@ -151,4 +140,4 @@ def cleanup_(
     from sweagent.sandboxes import remove_leftovers
 
     report = remove_leftovers(images=images)
-    err_console.print(f"removed {len(report.containers)} container(s), {len(report.images)} image(s)")
+    opt.err_console.print(f"removed {len(report.containers)} container(s), {len(report.images)} image(s)")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from sweagent.cli.options import ConfigFiles, Overrides
+from sweagent.cli.options import ConfigOptions, with_shared_options
 
 __all__ = ["commands"]
 
@@ -19,57 +20,53 @@ RememberedRepos = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class _StoredRunGroup(ConfigOptions):
+    """The options `select` and `compare` share: how to read the stored run."""
+
+    dataset: RunDataset = None
+    repos_dir: RememberedRepos = None
+
+    def command_options(self) -> dict[str, Any]:
+        """The keyword arguments of `select_command` and `compare_command` these options give."""
+        return {
+            "dataset": self.dataset,
+            "repos_dir": self.repos_dir,
+            "config_files": self.config or [],
+            "overrides": self.override or [],
+        }
+
+
 @commands.command()
+@with_shared_options(_StoredRunGroup)
 def select(
     run_dir: Path,
     selector: Annotated[
         str | None,
         typer.Option(help="Name, dotted path or chain a>b (default: selection.selector)"),
     ] = None,
-    dataset: RunDataset = None,
     force: Annotated[bool, typer.Option(help="Select again even where a selection is stored")] = False,
-    repos_dir: RememberedRepos = None,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    *,
+    shared: _StoredRunGroup,
 ) -> None:
     """Re-select over the stored candidates of a run."""
     from sweagent.selection.commands import select_command
 
-    raise typer.Exit(
-        select_command(
-            run_dir,
-            selector,
-            dataset=dataset,
-            config_files=config or [],
-            overrides=override or [],
-            force=force,
-            repos_dir=repos_dir,
-        )
-    )
+    raise typer.Exit(select_command(run_dir, selector, force=force, **shared.command_options()))
 
 
 @commands.command()
+@with_shared_options(_StoredRunGroup)
 def compare(
     run_dir: Path,
     selectors: Annotated[str, typer.Option(help="Comma-separated selector names")],
-    dataset: RunDataset = None,
-    repos_dir: RememberedRepos = None,
-    config: ConfigFiles = None,
-    override: Overrides = None,
+    *,
+    shared: _StoredRunGroup,
 ) -> None:
     """Best-of-k table and plot per selector."""
     from sweagent.selection.commands import compare_command
 
-    raise typer.Exit(
-        compare_command(
-            run_dir,
-            selectors,
-            dataset=dataset,
-            config_files=config or [],
-            overrides=override or [],
-            repos_dir=repos_dir,
-        )
-    )
+    raise typer.Exit(compare_command(run_dir, selectors, **shared.command_options()))
 
 
 @commands.command("import")

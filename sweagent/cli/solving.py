@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from sweagent.cli.options import (
-    ConfigFiles,
+    ConfigOptions,
     Filter,
     InstanceIds,
-    Overrides,
     err_console,
     instance_ids,
     with_shared_options,
@@ -45,29 +45,27 @@ Force = Annotated[
 ]
 
 
-_SHARED: dict[str, tuple[Any, Any]] = {
-    "config": (ConfigFiles, None),
-    "override": (Overrides, None),
-    "model": (Model, None),
-    "base_url": (BaseUrl, None),
-    "samples": (Samples, None),
-    "iterations": (Iterations, None),
-    "selector": (Selector, None),
-    "run_dir": (RunDir, None),
-    "force": (Force, False),
-}
-"""The options `run` and `solve` share: name -> (annotation, default)."""
+@dataclass(frozen=True)
+class _RunOptionGroup(ConfigOptions):
+    """The options `run` and `solve` share: `RunOptions` fields (see sweagent/run_options.py)."""
 
+    model: Model = None
+    base_url: BaseUrl = None
+    samples: Samples = None
+    iterations: Iterations = None
+    selector: Selector = None
+    run_dir: RunDir = None
+    force: Force = False
 
-def _request_options(shared: dict[str, Any] | None) -> dict[str, Any]:
-    """The `RunOptions` fields of the shared options' values (the config files and overrides as tuples)."""
-    values = dict(shared or {})
-    config, override = values.pop("config", None), values.pop("override", None)
-    return {**values, "config_files": tuple(config or ()), "overrides": tuple(override or ())}
+    def request_fields(self) -> dict[str, Any]:
+        """The `RunOptions` fields of these options (the config files and overrides as tuples)."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        config, override = values.pop("config"), values.pop("override")
+        return {**values, "config_files": tuple(config or ()), "overrides": tuple(override or ())}
 
 
 @commands.command()
-@with_shared_options(_SHARED)
+@with_shared_options(_RunOptionGroup)
 def run(
     dataset: Annotated[str, typer.Option(help="Dataset file or name (swe-mini)")],
     instances: InstanceIds = None,
@@ -81,7 +79,8 @@ def run(
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to run on (e.g. auto, HOST:6379); implies --executor ray")
     ] = None,
-    shared: dict[str, Any] | None = None,
+    *,
+    shared: _RunOptionGroup,
 ) -> None:
     """Solve every selected instance of a dataset."""
     from sweagent.pipeline import RunRequest, run_command
@@ -95,13 +94,13 @@ def run(
         strict=strict,
         executor=executor.value if executor is not None else None,
         ray_address=ray_address,
-        **_request_options(shared),
+        **shared.request_fields(),
     )
     raise typer.Exit(run_command(request, err_console))
 
 
 @commands.command()
-@with_shared_options(_SHARED)
+@with_shared_options(_RunOptionGroup)
 def solve(
     repo: Annotated[Path, typer.Option(help="Local git repository (its HEAD commit is solved)")],
     issue: Annotated[str | None, typer.Option(help="Issue text")] = None,
@@ -114,7 +113,8 @@ def solve(
     image: Annotated[
         str | None, typer.Option(help="Environment image (default: the repo's Dockerfile or base)")
     ] = None,
-    shared: dict[str, Any] | None = None,
+    *,
+    shared: _RunOptionGroup,
 ) -> None:
     """Resolve an issue in your own repository."""
     from sweagent.solve import SolveRequest, solve_command
@@ -127,6 +127,6 @@ def solve(
         apply=apply,
         branch=branch,
         image=image,
-        **_request_options(shared),
+        **shared.request_fields(),
     )
     raise typer.Exit(solve_command(request, err_console))
