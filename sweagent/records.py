@@ -54,19 +54,29 @@ class Instance(Record):
     """One repository issue to solve, SWE-bench shaped."""
 
     instance_id: str
+    """`<owner>__<name>-<number>` in SWE-bench; any unique name otherwise."""
     repo: str
     """`owner/name`, or a local path for `sweagent solve`."""
     base_commit: str
+    """The commit the issue is solved at (the repository's state when it was reported)."""
     problem_statement: str
+    """The issue's text, as the model is shown it."""
     version: str | None = None
+    """The release line, which picks swebench's environment spec (`3.0`, `2.3`...)."""
     environment_setup_commit: str | None = None
+    """The commit the environment's requirements are read at (SWE-bench), when not the base commit."""
     patch: str | None = None
     """The gold patch, when known."""
     test_patch: str | None = None
+    """The tests that judge a candidate, applied before grading (never shown to the model)."""
     FAIL_TO_PASS: tuple[str, ...] = ()
+    """Tests the fix must make pass."""
     PASS_TO_PASS: tuple[str, ...] = ()
+    """Tests that passed before and must still pass."""
     hints_text: str = ""
+    """Comments on the issue before the fix (SWE-bench's hints); sweagent never shows them to the model."""
     created_at: str | None = None
+    """When the issue's pull request was opened (ISO 8601), when known."""
     image: str | None = None
     """A ready sandbox image for this instance, when one is given instead of built."""
     source: dict[str, str] = Field(default_factory=dict)

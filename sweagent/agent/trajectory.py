@@ -49,12 +49,19 @@ class InstanceSession:
     """What every trajectory of one instance works with."""
 
     instance: Instance
+    """The issue being solved."""
     shared: SharedPrompt
+    """The prompt every trajectory starts with (issue and context), the same bytes for prefix caching."""
     model: Model
+    """Where the turns are sent."""
     runner: ScriptRunner
+    """Runs a trajectory's edits and tests in the instance's sandboxes."""
     store: RunStore
+    """Where each trajectory's turns are saved as they happen, so a run resumes from them."""
     config: GenerationConfig
+    """Samples, iterations and the turn limits."""
     max_tokens: int | None = None
+    """Completion tokens per model call (None: the model's own setting)."""
     context_window: int | None = None
     """The model's window: older turns are shortened to fit it (None: sent in full)."""
     progress: RunProgress | None = None

@@ -43,14 +43,19 @@ class ContextReport(Record):
     """How a context was made: written next to context.json as context_scan.json."""
 
     provider: str
+    """The context provider that made it (`context.provider`)."""
     tokenizer: str
     """How token counts were made (the endpoint's tokenizer or the stated approximation)."""
     tracked: int
+    """Files git tracks in the checkout."""
     listed: int
+    """Source files left after the listing's filters (tests, binaries, generated and vendored code)."""
     excluded: dict[str, str]
+    """Each tracked file the listing left out, with the reason."""
     scanned: int = 0
     """Files the relevance model judged (after the BM25 pre-filter, when one is set)."""
     prefiltered_out: int = 0
+    """Listed files the BM25 pre-filter kept from the relevance model."""
     judgements: tuple[FileJudgement, ...] = ()
     ranking: RankingOutcome | None = None
     over_budget: tuple[str, ...] = ()
