@@ -17,10 +17,11 @@ branches and tags stay behind, so nothing from the fix leaks into the code the a
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -109,15 +110,16 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
     """Create `dest` as a repository at the instance's base commit; DatasetError naming it when impossible."""
     sources = sources or RepoSources()
     base = instance.base_commit
+    planned = functools.partial(Checkout, instance_id=instance.instance_id, path=dest)
     if instance.source.get("type") == "local":
-        return _local_checkout(instance, Path(instance.source.get("path", "")), dest)
+        return _local_checkout(instance, Path(instance.source.get("path", "")), planned)
     tried: list[str] = []
     if sources.repos_dir is not None:
         local = _local_repo(sources.repos_dir.expanduser(), instance.repo)
         if local is None:
             tried.append(f"no repository {instance.repo} under {sources.repos_dir}")
         elif has_commit(local, base):
-            return _copied(instance, local, base, dest, "repos_dir", str(local))
+            return _copied(local, planned(origin="repos_dir", commit=base, detail=str(local)))
         else:
             tried.append(f"{local} does not contain it")
     if sources.clone_cache is not None and _OWNER_NAME.fullmatch(instance.repo):
@@ -129,7 +131,7 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
         except GitFailed as err:
             tried.append(f"clone from {url} failed: {err.detail}")
         else:
-            return _copied(instance, cached, base, dest, "clone", url, skipped=tried)
+            return _copied(cached, planned(origin="clone", commit=base, detail=url, skipped=tuple(tried)))
     try:
         pin = SdistPin.from_source(instance.source)
     except DatasetError as err:
@@ -143,21 +145,23 @@ def checkout_instance(instance: Instance, dest: Path, sources: RepoSources | Non
             msg = f"instance {instance.instance_id}: {err}"
             raise DatasetError(msg) from None
         detail = f"sdist {pin.requirement} (re-based from {base})"
-        return _copied(instance, release, commit, dest, "sdist", detail, skipped=tried, rebased=True)
+        sdist = planned(origin="sdist", commit=commit, detail=detail, skipped=tuple(tried), rebased=True)
+        return _copied(release, sdist)
     tried.append("no sdist pin in its source field")
     msg = f"instance {instance.instance_id}: commit {base} not found ({'; '.join(tried)})"
     raise DatasetError(msg)
 
 
-def _local_checkout(instance: Instance, repo: Path, dest: Path) -> Checkout:
-    """The user's own repository (`sweagent solve`): its committed history up to `base_commit`."""
+def _local_checkout(instance: Instance, repo: Path, planned: Callable[..., Checkout]) -> Checkout:
+    """The user's own repository (`sweagent solve`): its committed history up to `base_commit`, copied
+    to where `planned` (the record's destination) says."""
     if not is_git_repo(repo):
         msg = f"instance {instance.instance_id}: {repo} is not a git repository"
         raise DatasetError(msg)
     if not has_commit(repo, instance.base_commit):
         msg = f"instance {instance.instance_id}: {repo} does not contain commit {instance.base_commit}"
         raise DatasetError(msg)
-    return _copied(instance, repo, instance.base_commit, dest, "local", str(repo))
+    return _copied(repo, planned(origin="local", commit=instance.base_commit, detail=str(repo)))
 
 
 def copy_history(source: Path, commit: str, dest: Path) -> None:
@@ -195,32 +199,14 @@ def _fetch_history(source: Path, commit: str, dest: Path) -> None:
     (dest / ".git" / "FETCH_HEAD").unlink(missing_ok=True)
 
 
-def _copied(
-    instance: Instance,
-    source: Path,
-    commit: str,
-    dest: Path,
-    origin: Origin,
-    detail: str,
-    *,
-    skipped: Sequence[str] = (),
-    rebased: bool = False,
-) -> Checkout:
-    """`dest` made a copy of `source` at `commit`, and the record saying where it came from."""
+def _copied(source: Path, checkout: Checkout) -> Checkout:
+    """`checkout.path` made a copy of `source` at `checkout.commit`; `checkout` once it is there."""
     try:
-        copy_history(source, commit, dest)
+        copy_history(source, checkout.commit, checkout.path)
     except GitFailed as err:
-        msg = f"instance {instance.instance_id}: copying {commit} from {source} failed: {err}"
+        msg = f"instance {checkout.instance_id}: copying {checkout.commit} from {source} failed: {err}"
         raise DatasetError(msg) from None
-    return Checkout(
-        instance_id=instance.instance_id,
-        path=dest,
-        origin=origin,
-        commit=commit,
-        rebased=rebased,
-        detail=detail,
-        skipped=tuple(skipped),
-    )
+    return checkout
 
 
 def _local_repo(repos_dir: Path, repo: str) -> Path | None:
