@@ -69,10 +69,10 @@ class _Plot:
 
 def _plots(plots: PlotSet) -> list[_Plot]:
     shown = []
-    for stem, title in PLOTS.items():
-        path = plots.written.get(stem)
+    for plot in PLOTS:
+        path = plots.written.get(plot.stem)
         data = None if path is None else base64.b64encode(path.read_bytes()).decode("ascii")
-        shown.append(_Plot(title, data, plots.skipped.get(stem, "")))
+        shown.append(_Plot(plot.title, data, plots.skipped.get(plot.stem, "")))
     return shown
 
 

@@ -42,9 +42,10 @@ def render_markdown(run: RunData, tables: list[Table], plots: PlotSet) -> str:
     for table in tables:
         lines += _table(table)
     lines += ["## Plots", ""]
-    for stem, title in PLOTS.items():
-        if stem in plots.written:
-            lines += [f"![{title}](plots/{stem}.png)", ""]
+    for plot in PLOTS:
+        if plot.stem in plots.written:
+            lines += [f"![{plot.title}](plots/{plot.stem}.png)", ""]
         else:
-            lines += [f"- {title}: not drawn ({markdown_cell(plots.skipped.get(stem, 'unknown'))})", ""]
+            reason = markdown_cell(plots.skipped.get(plot.stem, "unknown"))
+            lines += [f"- {plot.title}: not drawn ({reason})", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

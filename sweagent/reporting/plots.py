@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sweagent.reporting.metrics import Summary
 from sweagent.reporting.scaling import Curve, ScalingCurves
 
-__all__ = ["PLOTS", "PlotSet", "write_plots"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-PLOTS = {
-    "scaling_samples": "Coverage and resolved rate against the number of samples",
-    "scaling_iterations": "Coverage and resolved rate against iterations",
-    "selection_accuracy": "Selection accuracy per selector",
-    "cost_by_stage": "Cost and tokens per stage",
-}
-"""Plot file stem -> title, in report order."""
+__all__ = ["PLOTS", "Plot", "PlotSet", "write_plots"]
 
 
 @dataclass
@@ -33,38 +29,54 @@ def write_plots(directory: Path, summary: Summary, curves: ScalingCurves) -> Plo
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    reasons = {
-        "scaling_samples": None if curves.by_samples else "no editing samples stored",
-        "scaling_iterations": None if curves.by_iterations else "no editing trajectory with a patch",
-        "selection_accuracy": None
-        if summary.selectors and summary.covered
-        else "no selection or no coverage",
-        "cost_by_stage": None if summary.stages else "usage.json is missing or has no stages",
-    }
     plots = PlotSet()
-    for stem, reason in reasons.items():
+    for plot in PLOTS:
+        path = directory / f"{plot.stem}.png"
+        reason = plot.missing(summary, curves)
         if reason is not None:
-            plots.skipped[stem] = reason
-            (directory / f"{stem}.png").unlink(missing_ok=True)  # not a stale plot of an earlier report
+            plots.skipped[plot.stem] = reason
+            path.unlink(missing_ok=True)  # not a stale plot of an earlier report
             continue
-        figure = Figure(figsize=(10, 4) if stem == "cost_by_stage" else (6.5, 4))
+        figure = Figure(figsize=plot.size)
         FigureCanvasAgg(figure)
-        if stem == "scaling_samples":
-            _curves(figure.subplots(), curves.by_samples, "samples per instance", summary.pass_at_k)
-        elif stem == "scaling_iterations":
-            _curves(figure.subplots(), curves.by_iterations, "iteration the final patch appeared", [])
-        elif stem == "selection_accuracy":
-            _accuracy(figure.subplots(), summary)
-        else:
-            cost_axes, token_axes = figure.subplots(1, 2)
-            _stages(cost_axes, token_axes, summary.stages)
-        figure.suptitle(PLOTS[stem])
+        plot.draw(figure, summary, curves)
+        figure.suptitle(plot.title)
         figure.tight_layout()
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{stem}.png"
         figure.savefig(path, dpi=100)
-        plots.written[stem] = path
+        plots.written[plot.stem] = path
     return plots
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One PNG of a report: what it shows, when the run's data allows it, and how it is drawn."""
+
+    stem: str
+    """The file is `plots/<stem>.png`."""
+    title: str
+    missing: Callable[[Summary, ScalingCurves], str | None]
+    """Why the run's data does not allow the plot (None: it does)."""
+    draw: Callable[[Figure, Summary, ScalingCurves], None]
+    size: tuple[float, float] = (6.5, 4)
+    """Inches, width by height."""
+
+
+def _scaling_samples(figure: Figure, summary: Summary, curves: ScalingCurves) -> None:
+    _curves(figure.subplots(), curves.by_samples, "samples per instance", summary.pass_at_k)
+
+
+def _scaling_iterations(figure: Figure, summary: Summary, curves: ScalingCurves) -> None:
+    _curves(figure.subplots(), curves.by_iterations, "iteration the final patch appeared", [])
+
+
+def _selection_accuracy(figure: Figure, summary: Summary, curves: ScalingCurves) -> None:
+    _accuracy(figure.subplots(), summary)
+
+
+def _cost_by_stage(figure: Figure, summary: Summary, curves: ScalingCurves) -> None:
+    cost_axes, token_axes = figure.subplots(1, 2)
+    _stages(cost_axes, token_axes, summary.stages)
 
 
 def _curves(axes: Any, curves: list[Curve], xlabel: str, pass_at_k: list[float]) -> None:
@@ -108,3 +120,35 @@ def _stages(cost_axes: Any, token_axes: Any, stages: dict[str, dict[str, Any]]) 
     token_axes.legend(fontsize="small")
     for axes in (cost_axes, token_axes):
         axes.tick_params(axis="x", labelrotation=20)
+
+
+PLOTS = (
+    Plot(
+        "scaling_samples",
+        "Coverage and resolved rate against the number of samples",
+        lambda summary, curves: None if curves.by_samples else "no editing samples stored",
+        _scaling_samples,
+    ),
+    Plot(
+        "scaling_iterations",
+        "Coverage and resolved rate against iterations",
+        lambda summary, curves: None if curves.by_iterations else "no editing trajectory with a patch",
+        _scaling_iterations,
+    ),
+    Plot(
+        "selection_accuracy",
+        "Selection accuracy per selector",
+        lambda summary, curves: (
+            None if summary.selectors and summary.covered else "no selection or no coverage"
+        ),
+        _selection_accuracy,
+    ),
+    Plot(
+        "cost_by_stage",
+        "Cost and tokens per stage",
+        lambda summary, curves: None if summary.stages else "usage.json is missing or has no stages",
+        _cost_by_stage,
+        size=(10, 4),
+    ),
+)
+"""The plots, in report order."""
