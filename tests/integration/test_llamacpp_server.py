@@ -10,7 +10,7 @@ import pytest
 
 from sweagent.models.openai_compat import OpenAICompatModel
 from sweagent.models.protocol import ModelRequest, ModelResponse, Purpose
-from sweagent.models.serve import default_gguf, llamacpp_command, running_server, served_models
+from sweagent.models.serve import Launch, default_gguf, llamacpp_command, running_server, served_models
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,7 +27,7 @@ def test_llamacpp_server_answers_chat_requests() -> None:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     url = f"http://127.0.0.1:{port}/v1"
-    command = llamacpp_command(default_gguf(), port=port, n_ctx=2048, chat_format="gemma")
+    command = llamacpp_command(default_gguf(), Launch(port, window=2048), chat_format="gemma")
     with running_server(command, url, timeout=300):
         [name] = served_models(url)
         model = OpenAICompatModel(name, [url], timeout=120, retry_seconds=30, max_tokens=16)
@@ -56,7 +56,7 @@ def test_guided_replies_parse_on_llama_cpp() -> None:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     url = f"http://127.0.0.1:{port}/v1"
-    command = llamacpp_command(default_gguf(), port=port, n_ctx=2048, chat_format="gemma")
+    command = llamacpp_command(default_gguf(), Launch(port, window=2048), chat_format="gemma")
     with running_server(command, url, timeout=300):
         [name] = served_models(url)
         guidance = Guidance()
