@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import inspect
 import typing
@@ -15,6 +16,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from sandbox.network import NetworkMode
     from sweagent.config import EnvironmentConfig
 
@@ -30,6 +33,7 @@ __all__ = [
     "err_console",
     "error_console",
     "fail",
+    "field_values",
     "instance_ids",
     "with_shared_options",
 ]
@@ -81,30 +85,60 @@ def grading_network(config: list[Path] | None, override: list[str] | None) -> Ne
     return use_network(load_config(config or [], override or []).sandbox, "dropped")
 
 
-def with_shared_options(group: type[ConfigOptions]) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Decorates a command that shares a group of options with others: the fields of the dataclass
-    `group` (option types with defaults) become options after the command's own, and the command
-    gets their values as one `group` instance, its keyword-only parameter `shared`."""
+def field_values(group: DataclassInstance) -> dict[str, Any]:
+    """The values of an option group (a dataclass) by the names the requests use: a trailing `_` of
+    a name dropped (`filter_` is `filter`), a choice (an enum) as its value."""
+    return {
+        field.name.removesuffix("_"): _plain(getattr(group, field.name))
+        for field in dataclasses.fields(group)
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _options_of(group: type) -> list[inspect.Parameter]:
+    """The fields of the dataclass `group` as keyword-only command parameters (a field without a
+    default is a required option)."""
     hints = typing.get_type_hints(group, include_extras=True)
-    added = [
+    return [
         inspect.Parameter(
-            field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default, annotation=hints[field.name]
+            field.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default,
+            annotation=hints[field.name],
         )
         for field in dataclasses.fields(group)
     ]
-    names = [parameter.name for parameter in added]
+
+
+def with_shared_options(
+    group: type[ConfigOptions], *, own: type | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorates a command that shares a group of options with others: the fields of the dataclass
+    `group` (option types with defaults) become options after the command's own, and the command
+    gets their values as one `group` instance, its keyword-only parameter `shared`.
+
+    With `own`, a dataclass too, the command's own options are its fields (listed first) and the
+    command gets them as one `own` instance, its parameter `own`, instead of one parameter each."""
+    shared_options = _options_of(group)
+    own_options = _options_of(own) if own is not None else []
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "shared"]
+        parameters = inspect.signature(command, eval_str=True).parameters.values()
+        kept = [p for p in parameters if p.name not in ("shared", "own")]
 
         @functools.wraps(command)
         def with_options(**values: Any) -> None:
-            given = {name: values.pop(name) for name in names if name in values}
+            given = {p.name: values.pop(p.name) for p in shared_options if p.name in values}
+            if own is not None:
+                values["own"] = own(**{p.name: values.pop(p.name) for p in own_options if p.name in values})
             command(**values, shared=group(**given))
 
-        parameters = own + added
-        with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-        with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+        listed = kept + own_options + shared_options
+        with_options.__signature__ = inspect.Signature(listed)  # type: ignore[attr-defined]
+        with_options.__annotations__ = {p.name: p.annotation for p in listed}
         return with_options
 
     return decorate

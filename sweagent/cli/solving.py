@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +14,7 @@ from sweagent.cli.options import (
     Filter,
     InstanceIds,
     err_console,
+    field_values,
     instance_ids,
     with_shared_options,
 )
@@ -59,74 +60,63 @@ class _RunOptionGroup(ConfigOptions):
 
     def request_fields(self) -> dict[str, Any]:
         """The `RunOptions` fields of these options (the config files and overrides as tuples)."""
-        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        values = field_values(self)
         config, override = values.pop("config"), values.pop("override")
         return {**values, "config_files": tuple(config or ()), "overrides": tuple(override or ())}
 
 
-@commands.command()
-@with_shared_options(_RunOptionGroup)
-def run(
-    dataset: Annotated[str, typer.Option(help="Dataset file or name (swe-mini)")],
-    instances: InstanceIds = None,
-    filter_: Filter = None,
-    stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None,
-    repos_dir: Annotated[Path | None, typer.Option(help="Folder of <owner>/<name> git repositories")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record")] = False,
+@dataclass(frozen=True)
+class _RunArguments:
+    """`run`'s own options: the dataset, which of its instances, and where they run (`RunRequest`)."""
+
+    dataset: Annotated[str, typer.Option(help="Dataset file or name (swe-mini)")]
+    instances: InstanceIds = None
+    filter_: Filter = None
+    stages: Annotated[str | None, typer.Option(help="Subset of stages, e.g. context,generate")] = None
+    repos_dir: Annotated[Path | None, typer.Option(help="Folder of <owner>/<name> git repositories")] = None
+    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record")] = False
     executor: Annotated[
         Executor | None, typer.Option(help="Where instances run: local, or ray (tasks on a Ray cluster)")
-    ] = None,
+    ] = None
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to run on (e.g. auto, HOST:6379); implies --executor ray")
-    ] = None,
-    *,
-    shared: _RunOptionGroup,
-) -> None:
+    ] = None
+
+    def request_fields(self) -> dict[str, Any]:
+        """The `RunRequest` fields of these options (the instance ids as a tuple)."""
+        return {**field_values(self), "instances": tuple(instance_ids(self.instances) or ())}
+
+
+@dataclass(frozen=True)
+class _SolveArguments:
+    """`solve`'s own options: the repository, the issue, and what to do with the patch (`SolveRequest`)."""
+
+    repo: Annotated[Path, typer.Option(help="Local git repository (its HEAD commit is solved)")]
+    issue: Annotated[str | None, typer.Option(help="Issue text")] = None
+    issue_file: Annotated[Path | None, typer.Option(help="File holding the issue text")] = None
+    test_cmd: Annotated[
+        str | None, typer.Option(help="How the repository runs its tests ({tests}: files)")
+    ] = None
+    apply: Annotated[bool, typer.Option(help="Apply the chosen patch to the working tree")] = False
+    branch: Annotated[str | None, typer.Option(help="Commit the patch on a new branch")] = None
+    image: Annotated[
+        str | None, typer.Option(help="Environment image (default: the repo's Dockerfile or base)")
+    ] = None
+
+
+@commands.command()
+@with_shared_options(_RunOptionGroup, own=_RunArguments)
+def run(own: _RunArguments, *, shared: _RunOptionGroup) -> None:
     """Solve every selected instance of a dataset."""
     from sweagent.pipeline import RunRequest, run_command
 
-    request = RunRequest(
-        dataset=dataset,
-        instances=tuple(instance_ids(instances) or ()),
-        filter=filter_,
-        stages=stages,
-        repos_dir=repos_dir,
-        strict=strict,
-        executor=executor.value if executor is not None else None,
-        ray_address=ray_address,
-        **shared.request_fields(),
-    )
-    raise typer.Exit(run_command(request, err_console))
+    raise typer.Exit(run_command(RunRequest(**own.request_fields(), **shared.request_fields()), err_console))
 
 
 @commands.command()
-@with_shared_options(_RunOptionGroup)
-def solve(
-    repo: Annotated[Path, typer.Option(help="Local git repository (its HEAD commit is solved)")],
-    issue: Annotated[str | None, typer.Option(help="Issue text")] = None,
-    issue_file: Annotated[Path | None, typer.Option(help="File holding the issue text")] = None,
-    test_cmd: Annotated[
-        str | None, typer.Option(help="How the repository runs its tests ({tests}: files)")
-    ] = None,
-    apply: Annotated[bool, typer.Option(help="Apply the chosen patch to the working tree")] = False,
-    branch: Annotated[str | None, typer.Option(help="Commit the patch on a new branch")] = None,
-    image: Annotated[
-        str | None, typer.Option(help="Environment image (default: the repo's Dockerfile or base)")
-    ] = None,
-    *,
-    shared: _RunOptionGroup,
-) -> None:
+@with_shared_options(_RunOptionGroup, own=_SolveArguments)
+def solve(own: _SolveArguments, *, shared: _RunOptionGroup) -> None:
     """Resolve an issue in your own repository."""
     from sweagent.solve import SolveRequest, solve_command
 
-    request = SolveRequest(
-        repo=repo,
-        issue=issue,
-        issue_file=issue_file,
-        test_cmd=test_cmd,
-        apply=apply,
-        branch=branch,
-        image=image,
-        **shared.request_fields(),
-    )
-    raise typer.Exit(solve_command(request, err_console))
+    raise typer.Exit(solve_command(SolveRequest(**field_values(own), **shared.request_fields()), err_console))
