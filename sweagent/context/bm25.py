@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -20,12 +21,17 @@ _STOPWORDS = frozenset(
 def terms(text: str) -> list[str]:
     """Lower-case identifiers and their snake/camel parts (`getHTTPResponse`: get, http, ...)."""
     found: list[str] = []
-    for match in _IDENTIFIER.finditer(text):
-        word = match.group(0)
-        parts = [p for chunk in word.split("_") for p in _CAMEL.findall(chunk)]
-        candidates = [word.lower()] + ([p.lower() for p in parts] if len(parts) > 1 else [])
-        found.extend(t for t in candidates if len(t) > 1 and t not in _STOPWORDS)
+    for word in _IDENTIFIER.findall(text):
+        found.extend(_word_terms(word))
     return found
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The terms of one identifier; a repository repeats its identifiers, so each is split once."""
+    parts = [p for chunk in word.split("_") for p in _CAMEL.findall(chunk)]
+    candidates = [word.lower()] + ([p.lower() for p in parts] if len(parts) > 1 else [])
+    return tuple(t for t in candidates if len(t) > 1 and t not in _STOPWORDS)
 
 
 class Bm25Index:
