@@ -170,6 +170,27 @@ def ensure_instance_image(
             msg = f"{instance.instance_id}: its given image {instance.image} is not present in the engine"
             raise EnvironmentBuildError(msg)
         return instance.image
+    # The tag depends on the checkout, which for a large repository costs seconds of git work; a
+    # run asks for the same instance's image in several stages, so what was found is remembered.
+    key = f"{instance.model_dump_json()}\n{policy!r}\n{sources!r}"
+    known = _FOUND.get(key)
+    if known is not None and _exists(client, known):
+        return known
+    _FOUND[key] = tag = _instance_image(instance, client, sources, say, policy)
+    return tag
+
+
+_FOUND: dict[str, str] = {}
+"""Instance image tags found or built by this process, by the instance, policy and sources."""
+
+
+def _instance_image(
+    instance: Instance,
+    client: DockerClient,
+    sources: RepoSources | None,
+    say: Progress,
+    policy: BuildPolicy,
+) -> str:
     spec = environment_spec(instance, policy.python)
     with tempfile.TemporaryDirectory(prefix="sweagent-instance-") as tmp:
         testbed = Path(tmp) / "testbed"
