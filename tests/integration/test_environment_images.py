@@ -188,6 +188,31 @@ def test_a_repos_dir_instance_is_built_at_its_true_commit_and_nothing_later(
     assert status == ""
 
 
+def test_a_found_image_is_remembered_and_rebuilt_once_it_is_gone(
+    docker_client: DockerClient, tmp_path: Path
+) -> None:
+    [commit] = _local_flask(tmp_path / "repos", "from setuptools import setup\nsetup(name='calc')\n")
+    sources = RepoSources(repos_dir=tmp_path / "repos", clone_cache=None)
+    first: list[str] = []
+    tag = ensure_instance_image(_at(commit), client=docker_client, sources=sources, progress=first.append)
+    assert any(step.startswith("building") for step in first)
+    again: list[str] = []
+    assert (
+        ensure_instance_image(_at(commit), client=docker_client, sources=sources, progress=again.append)
+        == tag
+    )
+    assert again == []  # no checkout, no build: the image is still there
+    docker_client.images.remove(tag, force=True)
+    after: list[str] = []
+    assert (
+        ensure_instance_image(_at(commit), client=docker_client, sources=sources, progress=after.append)
+        == tag
+    )
+    assert any("checking out the repository" in step for step in after)
+    assert any(step.startswith("building") for step in after)
+    docker_client.images.remove(tag, force=True)
+
+
 def test_a_failing_install_is_a_build_error_with_the_log_tail(
     docker_client: DockerClient, tmp_path: Path
 ) -> None:
