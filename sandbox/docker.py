@@ -50,6 +50,9 @@ class DockerSandboxConfig(BaseModel):
     """Memory limit (swap included), in Docker's notation: 512m, 4g."""
     pids: int = Field(default=1024, ge=16)
     """Most processes the container may hold at once."""
+    cpu_shares: int | None = Field(default=None, ge=2)
+    """The container's weight when the CPUs are contended (Docker's default is 1024; None leaves it):
+    a container of half the weight gets half the share against a default one, and all of an idle CPU."""
     network: NetworkMode | None = None
     """`none`: loopback only; `dropped`: outbound packets silently dropped (connects time out, names do
     not resolve; see sandbox/network.py); `open`: Docker's default bridge. Unset: `none`, left for the

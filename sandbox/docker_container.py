@@ -115,6 +115,7 @@ class DockerContainer:
                 mem_limit=self.config.memory,
                 memswap_limit=self.config.memory,
                 pids_limit=self.config.pids,
+                cpu_shares=self.config.cpu_shares,
                 labels=labels("sandbox", image=self.config.image),
             )
         except docker.errors.APIError as err:

@@ -14,7 +14,15 @@ from sandbox.result import ExecResult
 from sweagent.errors import ConfigError
 from sweagent.sandbox_settings import BWRAP_REFUSED, DockerSandboxSettings, SandboxSettings
 
-__all__ = ["docker_checks", "docker_config", "open_shell", "remove_leftovers", "run_once", "use_network"]
+__all__ = [
+    "FINISHING_CPU_SHARES",
+    "docker_checks",
+    "docker_config",
+    "open_shell",
+    "remove_leftovers",
+    "run_once",
+    "use_network",
+]
 
 
 def docker_config(
@@ -33,6 +41,12 @@ def docker_config(
 def use_network(settings: SandboxSettings, default: NetworkMode) -> NetworkMode:
     """The network a use whose own default is `default` gets under the run's settings."""
     return docker_config(settings, default_network=default).network_mode
+
+
+FINISHING_CPU_SHARES = 512
+"""CPU weight of the sandboxes that finish an instance (selection, grading): half of a generation
+sandbox's, so that while instances flow, the ones still generating, whose end the run waits for,
+go first on a busy machine, and the finishing work takes every CPU they leave idle."""
 
 
 def run_once(config: DockerSandboxConfig, command: list[str], timeout: float | None) -> ExecResult:

@@ -36,6 +36,7 @@ from sweagent.records import (
     Instance,
     TestCount,
 )
+from sweagent.sandboxes import FINISHING_CPU_SHARES
 from sweagent.store import RunStore, atomic_write_text, eval_artifact
 
 __all__ = [
@@ -161,6 +162,7 @@ def eval_sandbox_config(
     return DockerSandboxConfig(
         image=image, workdir="/testbed", network=network, timeout=timeout, memory=memory,
         output_limit=EVAL_OUTPUT_LIMIT, hosts={host: "127.0.0.1" for host in local}, low_ports=bool(local),
+        cpu_shares=FINISHING_CPU_SHARES,
     )  # fmt: skip
 
 

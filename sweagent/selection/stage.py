@@ -150,7 +150,7 @@ def docker_runner(instance: Instance, config: RunConfig, image: str) -> Iterator
     from sandbox.pool import SandboxPool
     from sandbox.restore import PristineImage
     from sweagent.engine_faults import connect_retrying
-    from sweagent.sandboxes import docker_config
+    from sweagent.sandboxes import FINISHING_CPU_SHARES, docker_config
 
     client = connect_retrying(config.sandbox.retry_seconds)
     try:
@@ -158,6 +158,7 @@ def docker_runner(instance: Instance, config: RunConfig, image: str) -> Iterator
         try:
             # Model-written tests and the repository's own run here against candidates, as in grading.
             sandbox_config = docker_config(config.sandbox, image, default_network="dropped")
+            sandbox_config = sandbox_config.model_copy(update={"cpu_shares": FINISHING_CPU_SHARES})
             with SandboxPool(
                 lambda: sandbox_config.build(client, pristine), size=config.sandbox.pool_size
             ) as pool:

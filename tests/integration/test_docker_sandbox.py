@@ -156,3 +156,24 @@ def test_reset_restores_exactly_the_pristine_state(repo_image: str) -> None:
             assert box.diff() == ""
             assert box.exec("cat pkg/calc.py").stdout.startswith("def add")
             assert "sleep 300" not in box.exec("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '").stdout
+
+
+_CPU_WEIGHT = "cat /sys/fs/cgroup/cpu/cpu.shares 2>/dev/null || cat /sys/fs/cgroup/cpu.weight"
+"""The container's CPU weight as its own cgroup says (cgroup v1 shares, or v2 weight)."""
+
+
+def test_a_lower_cpu_weight_reaches_the_container_cgroup(base_image: str) -> None:
+    """Grading and selection sandboxes yield the CPU to generation ones when both want it."""
+    from sweagent.evaluation.harness import eval_sandbox_config
+    from sweagent.sandboxes import FINISHING_CPU_SHARES
+
+    finishing = eval_sandbox_config(base_image, timeout=60)
+    assert finishing.cpu_shares == FINISHING_CPU_SHARES
+    weights = []
+    for config in (DockerSandboxConfig(image=base_image), finishing):
+        with DockerSandbox(config) as box:
+            result = box.exec(_CPU_WEIGHT)
+            assert result.exit_code == 0, result.stderr
+            weights.append(int(result.stdout))
+    default, lower = weights
+    assert lower < default
